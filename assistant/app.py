@@ -1,0 +1,36 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import DEFAULTS, build_dir, content_root
+from .dialogue import Assistant, open_assistant
+
+
+def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
+    """Create the app: defaults, then the instance ``config.py`` (or ``test_config``), then ``ASSISTANT_*``.
+
+    ``assistant`` lets a caller (tests, a worker that already loaded the index) hand in a ready
+    :class:`Assistant`; otherwise the index for the configured content is loaded or built.
+    """
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    app.config.from_prefixed_env("ASSISTANT")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if assistant is None:
+        root = Path(app.config["CONTENT_ROOT"] or content_root())
+        assistant = open_assistant(root, Path(app.config["BUILD_DIR"] or build_dir(root)))
+    app.extensions["assistant"] = assistant
+
+    from . import api
+
+    app.register_blueprint(api.bp)
+    return app

@@ -1,0 +1,112 @@
+"""Learning how to fuse the retrieval features and how far to trust the result.
+
+Two small logistic regressions, fitted on labelled questions (the development set):
+
+1. a pointwise *ranker* over each candidate's features (:data:`~assistant.retrieval.FEATURES`):
+   its coefficients become the fusion weights;
+2. a *confidence* model over the top candidate's fused score and its lead over the runner-up,
+   so that ``confidence`` in [0, 1] estimates the probability that the top answer is right.
+
+The answer threshold is then the lowest confidence that keeps out-of-scope questions from being
+answered more often than ``max_oos_rate``, chosen to maximise right minus wrong answers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from .retrieval import FEATURES, Candidate
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled question: its unranked candidates and the expected entry id (None: out of scope)."""
+
+    candidates: list[Candidate]
+    expect: str | None
+
+
+@dataclass
+class Calibration:
+    """Fusion weights, the confidence model and the answer threshold."""
+
+    weights: dict[str, float]
+    bias: float = 0.0
+    conf_coef: tuple[float, ...] = (8.0, 4.0, -4.0, 2.0)
+    conf_intercept: float = -4.0
+    threshold: float = 0.5
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def rank(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Give each candidate its fused score (a probability) and sort, best first."""
+        scored = []
+        for c in candidates:
+            z = self.bias + sum(self.weights[name] * c.features[name] for name in FEATURES)
+            scored.append(replace(c, score=1.0 / (1.0 + math.exp(-z))))
+        return sorted(scored, key=lambda c: -c.score)
+
+    def confidence(self, ranked: list[Candidate]) -> float:
+        """The probability that ``ranked[0]`` is the right answer."""
+        if not ranked:
+            return 0.0
+        z = self.conf_intercept + sum(c * x for c, x in zip(self.conf_coef, confidence_inputs(ranked), strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def confidence_inputs(ranked: list[Candidate]) -> tuple[float, ...]:
+    """What the confidence model looks at: the top fused score, its lead, unknown words, coverage."""
+    top = ranked[0]
+    lead = top.score - (ranked[1].score if len(ranked) > 1 else 0.0)
+    return top.score, lead, top.features["unknown"], top.features["coverage"]
+
+
+def _ranker(examples: list[Example]) -> tuple[dict[str, float], float]:
+    X = [[c.features[name] for name in FEATURES] for ex in examples for c in ex.candidates]
+    y = [int(c.id == ex.expect) for ex in examples for c in ex.candidates]
+    if len(set(y)) < 2:
+        raise ValueError("the ranker needs both right and wrong candidates to learn from")
+    model = LogisticRegression(C=10.0, max_iter=5000).fit(np.array(X), np.array(y))
+    return dict(zip(FEATURES, model.coef_[0].tolist(), strict=True)), float(model.intercept_[0])
+
+
+def choose_threshold(confidences: list[float], correct: list[bool], out_of_scope: list[bool],
+                     max_oos_rate: float) -> float:
+    """The confidence threshold that maximises right minus wrong answers within ``max_oos_rate``.
+
+    An answer counts as wrong when it is the wrong entry or answers an out-of-scope question.
+    """
+    n_oos = max(1, sum(out_of_scope))
+    best_t, best_utility = 1.0, -math.inf
+    for t in [*sorted(set(confidences)), 1.0]:
+        answered = [c >= t for c in confidences]
+        oos_answered = sum(a and o for a, o in zip(answered, out_of_scope, strict=True))
+        if oos_answered / n_oos > max_oos_rate:
+            continue
+        right = sum(a and ok for a, ok in zip(answered, correct, strict=True))
+        utility = right - (sum(answered) - right)
+        if utility > best_utility:
+            best_t, best_utility = t, utility
+    return float(best_t)
+
+
+def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03) -> Calibration:
+    """Fit ranker weights, the confidence model and the threshold on labelled examples."""
+    weights, bias = _ranker(examples)
+    calibration = Calibration(weights=weights, bias=bias)
+    rows, labels, oos = [], [], []
+    for ex in examples:
+        ranked = calibration.rank(ex.candidates)
+        rows.append(list(confidence_inputs(ranked)))
+        labels.append(bool(ranked) and ranked[0].id == ex.expect)
+        oos.append(ex.expect is None)
+    if len(set(labels)) == 2:
+        model = LogisticRegression(C=10.0, max_iter=5000).fit(np.array(rows), np.array(labels, dtype=int))
+        calibration.conf_coef = tuple(float(c) for c in model.coef_[0])
+        calibration.conf_intercept = float(model.intercept_[0])
+    confidences = [calibration.confidence(calibration.rank(ex.candidates)) for ex in examples]
+    calibration.threshold = choose_threshold(confidences, labels, oos, max_oos_rate)
+    return calibration

@@ -1,0 +1,100 @@
+"""The command line: ``python -m assistant ask|export``, over the same code the web app uses."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .config import content_root
+from .dialogue import Assistant, open_assistant
+from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
+from .reply import Reply
+
+EXPORT_FIELDS = ("id", "lang", "questions", "answer", "source_url", "source_title")
+
+
+def format_reply(reply: Reply) -> str:
+    """A reply laid out for a person reading a terminal."""
+    lines = [reply.answer]
+    if reply.source_url:
+        lines.append(f"Kilde: {reply.source_title} <{reply.source_url}>")
+    if reply.suggestions:
+        lines.append("Relaterte spørsmål:")
+        lines.extend(f"  - {s.question} [{s.id}]" for s in reply.suggestions)
+    lines.append(f"(målform {reply.lang}, sikkerhet {reply.confidence:.2f}{', reservesvar' if reply.fallback else ''})")
+    return "\n".join(lines)
+
+
+def export_rows(kb: KnowledgeBase) -> Iterable[dict[str, object]]:
+    """One row per entry and målform, in the public export format."""
+    for entry in kb.entries:
+        for lang in LANGS:
+            part = entry.part(lang)
+            yield {"id": entry.id, "lang": lang, "questions": list(part.questions), "answer": part.answer,
+                   "source_url": entry.source.url, "source_title": entry.source.title}
+
+
+def write_csv(rows: Iterable[dict[str, object]], out: io.TextIOBase) -> None:
+    """Write rows as CSV that opens cleanly in Excel: UTF-8 with BOM, semicolons, questions joined by ' | '."""
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, delimiter=";", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "questions": " | ".join(row["questions"])})  # type: ignore[arg-type]
+
+
+def _ask(args: argparse.Namespace, assistant: Assistant) -> int:
+    questions = [args.question] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        if not question.strip():
+            continue
+        reply = assistant.ask(question, lang=args.lang)
+        if args.json:
+            print(json.dumps(reply.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(format_reply(reply) + "\n", flush=True)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    rows = export_rows(load_knowledge(args.root))
+    if args.format == "jsonl":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        write_csv(rows, stdout)
+        stdout.flush()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``python -m assistant``."""
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="Forsøksassistenten.")
+    parser.add_argument("--root", type=Path, default=None, help="mappen med faq/, corpus/ og eval/")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="still et spørsmål (eller ett per linje på standard inn)")
+    ask.add_argument("question", nargs="?", help="spørsmålet; uten det leses ett spørsmål per linje fra stdin")
+    ask.add_argument("--json", action="store_true", help="skriv ett JSON-objekt per linje")
+    ask.add_argument("--lang", choices=LANGS, help="svar på denne målformen i stedet for å gjenkjenne den")
+    export = sub.add_parser("export", help="eksporter FAQ-en")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    args.root = (args.root or content_root()).resolve()
+    try:
+        if args.command == "export":
+            return _export(args)
+        return _ask(args, open_assistant(args.root))
+    except ValidationError as exc:
+        print("Innholdet har feil:\n" + str(exc), file=sys.stderr)
+        return 2

@@ -1,0 +1,163 @@
+"""Building, saving and loading the search index.
+
+The index is everything the assistant needs to answer, fitted from ``faq/``, ``corpus/`` and the
+development set: the validated knowledge base, the fitted retrievers, the calibration, the
+målform classifier and the cross-validated evaluation. It is saved with joblib under
+``build/<hash>/`` where the hash covers the content *and* the code, so a stale index is never
+loaded; ``load_or_build`` builds when needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+
+from . import __version__
+from .calibration import Calibration, Example, fit_calibration
+from .evaluation import DevQuestion, Prediction, cross_validate, load_devset
+from .knowledge import LANGS, KnowledgeBase, load_knowledge
+from .malform import MalformClassifier
+from .retrieval import HybridRetriever
+
+INDEX_FILE = "index.joblib"
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The folders whose files decide the index's hash, relative to the project root.
+CONTENT_DIRS = ("faq", "corpus", "eval/devset")
+
+Progress = Callable[[str, int, int], None]
+
+
+class IndexLoadError(RuntimeError):
+    """The index could not be loaded (missing, corrupt or built from other content)."""
+
+
+@dataclass
+class Settings:
+    """Knobs that shape the index; part of its hash."""
+
+    fuzzy_scorer: str = "token_set_ratio"
+    top_k: int = 8
+    folds: int = 5
+    max_oos_rate: float = 0.03
+
+
+@dataclass
+class Index:
+    """A built index, ready to answer questions."""
+
+    kb: KnowledgeBase
+    retriever: HybridRetriever
+    calibration: Calibration
+    malform: MalformClassifier
+    content_hash: str
+    built_at: str
+    devset: list[DevQuestion] = field(default_factory=list)
+    predictions: list[Prediction] = field(default_factory=list)
+
+
+def _hashed_files(root: Path) -> list[Path]:
+    files = [p for d in CONTENT_DIRS for p in (root / d).rglob("*") if p.is_file()]
+    files += [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".txt", ".tsv", ".yaml"}]
+    return sorted(files)
+
+
+def content_hash(root: Path, settings: Settings | None = None) -> str:
+    """A short hash of the content folders, the package code and the settings."""
+    digest = hashlib.sha256(f"{__version__}|{settings or Settings()}".encode())
+    for path in _hashed_files(root):
+        digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+def examples_for(retriever: HybridRetriever, questions: list[DevQuestion],
+                 progress: Progress = _no_progress) -> list[Example]:
+    """Candidate features for every development question."""
+    examples = []
+    for i, question in enumerate(questions, 1):
+        examples.append(Example(retriever.candidates(question.q)[0], question.expect))
+        progress("Kandidater for utviklingssettet", i, len(questions))
+    return examples
+
+
+def build_index(root: Path, settings: Settings | None = None, progress: Progress = _no_progress) -> Index:
+    """Validate the content under ``root`` and fit every part of the index."""
+    settings = settings or Settings()
+    progress("Validerer innhold", 0, 1)
+    kb = load_knowledge(root)
+    devset = load_devset(root, set(kb.by_id))
+    progress("Validerer innhold", 1, 1)
+    progress("Tilpasser søkemotoren", 0, 1)
+    retriever = HybridRetriever(fuzzy_scorer=settings.fuzzy_scorer, top_k=settings.top_k).fit(kb)
+    progress("Tilpasser søkemotoren", 1, 1)
+    examples = examples_for(retriever, devset, progress)
+    progress("Kryssvalidering", 0, 1)
+    predictions = cross_validate(devset, examples, settings.folds, settings.max_oos_rate) if devset else []
+    progress("Kryssvalidering", 1, 1)
+    calibration = fit_calibration(examples, settings.max_oos_rate)
+    texts = [t for e in kb.entries for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer)]
+    labels = [lang for e in kb.entries for lang in LANGS for _ in range(len(e.part(lang).questions) + 1)]
+    malform = MalformClassifier().fit(texts, labels)
+    predictions = [Prediction(p.question, p.ranked, p.confidence, p.threshold,
+                              malform.predict(p.question.q)) for p in predictions]
+    return Index(kb, retriever, calibration, malform, content_hash(root, settings),
+                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), devset, predictions)
+
+
+def save_index(index: Index, build_dir: Path) -> Path:
+    """Write ``index`` atomically to ``build_dir/<hash>/index.joblib`` and return that path."""
+    target = build_dir / index.content_hash
+    target.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target, suffix=".tmp")
+    os.close(fd)
+    joblib.dump(index, tmp, compress=3)
+    os.replace(tmp, target / INDEX_FILE)
+    (target / "meta.json").write_text(json.dumps({
+        "hash": index.content_hash, "built_at": index.built_at, "entries": len(index.kb.entries),
+        "pages": len(index.kb.pages), "threshold": index.calibration.threshold}, indent=2), encoding="utf-8")
+    return target / INDEX_FILE
+
+
+def load_index(path: Path) -> Index:
+    """Load an index file; raise :class:`IndexLoadError` with a clear message when it is unusable."""
+    if not path.is_file():
+        raise IndexLoadError(f"Fant ingen indeks i {path}. Kjør «python train.py» først.")
+    try:
+        index = joblib.load(path)
+    except Exception as exc:
+        raise IndexLoadError(f"Indeksen i {path} er skadet ({type(exc).__name__}). Bygg den på nytt "
+                          "med «python train.py».") from exc
+    if not isinstance(index, Index):
+        raise IndexLoadError(f"{path} inneholder ikke en indeks. Bygg den på nytt med «python train.py».")
+    return index
+
+
+def index_path(root: Path, build_dir: Path, settings: Settings | None = None) -> Path:
+    """Where the index for the current content lives."""
+    return build_dir / content_hash(root, settings) / INDEX_FILE
+
+
+def load_or_build(root: Path, build_dir: Path, settings: Settings | None = None,
+                  progress: Progress = _no_progress) -> Index:
+    """Load the index for the current content, building and saving it first if it is missing or stale."""
+    path = index_path(root, build_dir, settings)
+    if path.is_file():
+        try:
+            return load_index(path)
+        except IndexLoadError:
+            pass
+    index = build_index(root, settings, progress)
+    save_index(index, build_dir)
+    return index

@@ -1,0 +1,1 @@
+"""Intents: small talk and conversation moves (see issue 4)."""

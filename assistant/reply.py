@@ -1,0 +1,47 @@
+"""The reply: the plain data object at the end of the pipeline, and its public JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An entry offered to the visitor, as its question in the reply's målform."""
+
+    id: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant answers to one question.
+
+    ``to_dict`` is the public JSON contract shared by the CLI (``ask --json``) and ``POST /api/ask``:
+    extend it, never break it.
+    """
+
+    question: str
+    answer: str
+    lang: str
+    confidence: float
+    fallback: bool
+    source_url: str | None = None
+    source_title: str | None = None
+    id: str | None = None
+    suggestions: tuple[Suggestion, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reply as the JSON object of the public contract."""
+        source = {"url": self.source_url, "title": self.source_title} if self.source_url else None
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "lang": self.lang,
+            "confidence": round(self.confidence, 4),
+            "fallback": self.fallback,
+            "source": source,
+            "id": self.id,
+            "suggestions": [{"id": s.id, "question": s.question} for s in self.suggestions],
+        }

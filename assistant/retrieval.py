@@ -1,0 +1,271 @@
+"""Retrieval components, each with ``fit`` and ``query`` and testable alone.
+
+Every component indexes short texts that belong to a *key* (an entry id or a passage id) and
+scores a question against all keys, keeping each key's best-matching text. The
+:class:`HybridRetriever` combines them into one feature vector per candidate entry; the learnt
+weights that rank those vectors live in :mod:`assistant.calibration`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .knowledge import LANGS, KnowledgeBase, Passage
+from .text import TextPipeline, stopwords
+
+FUZZY_SCORERS = {
+    "ratio": fuzz.ratio,
+    "token_sort_ratio": fuzz.token_sort_ratio,
+    "token_set_ratio": fuzz.token_set_ratio,
+    "token_ratio": fuzz.token_ratio,
+    "partial_token_set_ratio": fuzz.partial_token_set_ratio,
+    "WRatio": fuzz.WRatio,
+}
+
+#: The features the hybrid retriever computes for every candidate entry, in order.
+FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "page", "q_word_gap", "q_char_gap", "q_fuzzy_gap",
+            "coverage", "unknown")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A key (entry or passage id) with a score in [0, 1]."""
+
+    key: str
+    score: float
+
+
+class _KeyedRetriever:
+    """Shared machinery: texts grouped by key, scores aggregated per key by their maximum."""
+
+    def __init__(self) -> None:
+        self.keys_: list[str] = []
+        self._doc_key: np.ndarray = np.zeros(0, dtype=int)
+
+    def _set_keys(self, keys: list[str]) -> None:
+        self.keys_ = list(dict.fromkeys(keys))
+        index = {k: i for i, k in enumerate(self.keys_)}
+        self._doc_key = np.array([index[k] for k in keys], dtype=int)
+
+    def _doc_scores(self, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def scores(self, text: str) -> np.ndarray:
+        """One score per key (in ``keys_`` order): the best score among that key's texts."""
+        out = np.zeros(len(self.keys_))
+        np.maximum.at(out, self._doc_key, self._doc_scores(text))
+        return out
+
+    def query(self, text: str, k: int = 5) -> list[Scored]:
+        """The ``k`` best keys for ``text``, best first."""
+        scores = self.scores(text)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [Scored(self.keys_[i], float(scores[i])) for i in order]
+
+
+def content_text(pipeline: TextPipeline, text: str) -> str:
+    """The canonical words of ``text`` without stop words (all of them if nothing else is left)."""
+    drop = stopwords()
+    tokens = pipeline.canonical_tokens(text)
+    return " ".join(t for t in tokens if t not in drop) or " ".join(tokens)
+
+
+class WordTfidfRetriever(_KeyedRetriever):
+    """TF-IDF over stemmed content words (spelling-mapped, ASCII-folded), unigrams and bigrams."""
+
+    def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (1, 2)):
+        super().__init__()
+        self.pipeline = pipeline or TextPipeline()
+        self.vectorizer = TfidfVectorizer(tokenizer=self.pipeline.terms, lowercase=False, token_pattern=None,
+                                          ngram_range=ngram_range, sublinear_tf=True)
+
+    def fit(self, texts: list[str], keys: list[str]) -> WordTfidfRetriever:
+        """Index ``texts``, each belonging to the key at the same position."""
+        self.matrix_ = self.vectorizer.fit_transform(texts)
+        self._set_keys(keys)
+        return self
+
+    def _doc_scores(self, text: str) -> np.ndarray:
+        return (self.matrix_ @ self.vectorizer.transform([text]).T).toarray().ravel()
+
+
+class CharTfidfRetriever(WordTfidfRetriever):
+    """TF-IDF over character n-grams of the content words: robust to typos and missing æøå."""
+
+    def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (2, 5)):
+        _KeyedRetriever.__init__(self)
+        self.pipeline = pipeline or TextPipeline()
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True,
+                                          preprocessor=self._content, lowercase=False)
+
+    def _content(self, text: str) -> str:
+        return content_text(self.pipeline, text)
+
+
+class FuzzyRetriever(_KeyedRetriever):
+    """rapidfuzz string similarity over the canonical content words, scaled to [0, 1]."""
+
+    def __init__(self, scorer: str = "token_set_ratio", pipeline: TextPipeline | None = None):
+        super().__init__()
+        self.pipeline = pipeline or TextPipeline()
+        self.scorer = scorer
+
+    def fit(self, texts: list[str], keys: list[str]) -> FuzzyRetriever:
+        """Keep the canonical form of every text for matching."""
+        self.choices_ = [content_text(self.pipeline, t) for t in texts]
+        self._set_keys(keys)
+        return self
+
+    def _doc_scores(self, text: str) -> np.ndarray:
+        scores = process.cdist([content_text(self.pipeline, text)], self.choices_,
+                               scorer=FUZZY_SCORERS[self.scorer], dtype=np.float32)
+        return scores[0].astype(float) / 100.0
+
+
+@dataclass
+class Candidate:
+    """A candidate entry for a question, with the features that rank it."""
+
+    id: str
+    features: dict[str, float]
+    score: float = 0.0
+
+
+@dataclass
+class PassageHit:
+    """A page passage that matches a question."""
+
+    passage: Passage
+    score: float
+
+
+@dataclass
+class Vocabulary:
+    """The stemmed terms the knowledge base uses, to tell how much of a question it knows about.
+
+    A question term counts as known when the knowledge base has it, or a term within
+    ``typo_similarity`` (rapidfuzz ratio) of it, so a typo is not mistaken for an unknown word.
+    """
+
+    typo_similarity: float = 84.0
+    pipeline: TextPipeline = field(default_factory=TextPipeline)
+
+    def fit(self, texts: list[str]) -> Vocabulary:
+        """Collect the terms of ``texts``."""
+        self.terms_ = sorted({t for text in texts for t in self.pipeline.terms(text)})
+        self._known = set(self.terms_)
+        return self
+
+    def known(self, term: str) -> bool:
+        """Whether ``term`` (or a near spelling of it) occurs in the knowledge base."""
+        if term in self._known:
+            return True
+        if len(term) < 4:
+            return False
+        return process.extractOne(term, self.terms_, scorer=fuzz.ratio, score_cutoff=self.typo_similarity) \
+            is not None
+
+    def unknown_share(self, text: str) -> float:
+        """The share of the question's content terms that the knowledge base does not know."""
+        terms = [t for t in self.pipeline.terms(text) if t not in _QUESTION_TERMS]
+        return sum(not self.known(t) for t in terms) / len(terms) if terms else 0.0
+
+
+_QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
+
+
+@dataclass
+class HybridRetriever:
+    """TF-IDF on words and character n-grams, fuzzy matching and page passages, fused.
+
+    ``fit`` indexes a :class:`KnowledgeBase`; ``candidates`` returns the ``top_k`` entries by a
+    fixed prior mix of the features, each with its feature vector (:data:`FEATURES`); the learnt
+    ranking of those candidates is :class:`assistant.calibration.Calibration`'s job.
+    """
+
+    fuzzy_scorer: str = "token_set_ratio"
+    top_k: int = 8
+    prior: dict[str, float] = field(default_factory=lambda: {
+        "q_word": 0.35, "q_char": 0.35, "q_fuzzy": 0.2, "a_word": 0.05, "page": 0.05})
+
+    def fit(self, kb: KnowledgeBase) -> HybridRetriever:
+        """Index every phrasing, answer and page passage of ``kb``."""
+        texts, keys = [], []
+        answers, answer_keys = [], []
+        for entry in kb.entries:
+            for lang in LANGS:
+                part = entry.part(lang)
+                texts.extend(part.questions)
+                keys.extend([entry.id] * len(part.questions))
+                answers.append(part.answer)
+                answer_keys.append(entry.id)
+        self.entry_ids_ = [e.id for e in kb.entries]
+        self.q_word_ = WordTfidfRetriever().fit(texts, keys)
+        self.q_char_ = CharTfidfRetriever().fit(texts, keys)
+        self.q_fuzzy_ = FuzzyRetriever(self.fuzzy_scorer).fit(texts, keys)
+        self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
+        pipeline = self.q_word_.pipeline
+        self.entry_terms_ = {e.id: {t for lang in LANGS for text in (*e.part(lang).questions, e.part(lang).answer)
+                                    for t in pipeline.terms(text)} for e in kb.entries}
+        passages = list(kb.passages)
+        self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
+        self.passages_ = {p.id: p for p in passages}
+        if passages:
+            ptexts = [f"{p.heading}. {p.text}" for p in passages]
+            pkeys = [p.id for p in passages]
+            self.p_word_ = WordTfidfRetriever().fit(ptexts, pkeys)
+            self.p_char_ = CharTfidfRetriever().fit(ptexts, pkeys)
+        by_url: dict[str, list[int]] = defaultdict(list)
+        for i, entry in enumerate(kb.entries):
+            by_url[entry.source.url].append(i)
+        self._entry_page = by_url
+        return self
+
+    def passage_scores(self, text: str) -> dict[str, float]:
+        """Passage id -> score (mean of word and character TF-IDF cosine)."""
+        if not self.passages_:
+            return {}
+        scores = (self.p_word_.scores(text) + self.p_char_.scores(text)) / 2
+        return dict(zip(self.p_word_.keys_, scores.tolist(), strict=True))
+
+    def _page_column(self, pscores: dict[str, float]) -> np.ndarray:
+        page = np.zeros(len(self.entry_ids_))
+        best_by_url: dict[str, float] = defaultdict(float)
+        for pid, score in pscores.items():
+            url = self.passages_[pid].page_url
+            best_by_url[url] = max(best_by_url[url], score)
+        for url, score in best_by_url.items():
+            page[self._entry_page.get(url, [])] = score
+        return page
+
+    def candidates(self, text: str) -> tuple[list[Candidate], list[PassageHit]]:
+        """The ``top_k`` candidate entries (unranked) and the best passages for ``text``."""
+        pscores = self.passage_scores(text)
+        columns = {
+            "q_word": self.q_word_.scores(text),
+            "q_char": self.q_char_.scores(text),
+            "q_fuzzy": self.q_fuzzy_.scores(text),
+            "a_word": self.a_word_.scores(text),
+            "page": self._page_column(pscores),
+        }
+        prior = sum(self.prior[name] * columns[name] for name in self.prior)
+        order = np.argsort(-prior, kind="stable")[: self.top_k]
+        best = {name: float(column.max()) for name, column in columns.items()}
+        terms = [t for t in self.q_word_.pipeline.terms(text) if t not in _QUESTION_TERMS]
+        unknown = self.vocabulary_.unknown_share(text)
+        candidates = []
+        for i in order:
+            entry_id = self.entry_ids_[i]
+            features = {name: float(columns[name][i]) for name in columns}
+            features.update({f"{name}_gap": features[name] - best[name] for name in ("q_word", "q_char", "q_fuzzy")})
+            features["coverage"] = (sum(t in self.entry_terms_[entry_id] for t in terms) / len(terms)) if terms else 0.0
+            features["unknown"] = unknown
+            candidates.append(Candidate(entry_id, features))
+        hits = sorted((PassageHit(self.passages_[pid], s) for pid, s in pscores.items()),
+                      key=lambda h: -h.score)[:3]
+        return candidates, hits

@@ -1,0 +1,118 @@
+"""The Norwegian text pipeline shared by every retrieval component.
+
+One function per step, so each can be tested alone, and :class:`TextPipeline` to run them in
+order: Unicode normalisation, case folding, ASCII folding of æ/ø/å, tokenisation (a regular
+expression, no downloaded nltk data), the Nynorsk/Bokmål spelling map, stop-word removal and
+nltk's Snowball ``norwegian`` stemmer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from nltk.stem.snowball import SnowballStemmer
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_ASCII_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e",
+                             "ê": "e", "ó": "o", "ò": "o", "ô": "o", "ü": "u"})
+_PUNCT_FOLD = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "“": '"', "”": '"',
+                             "–": "-", "—": "-", "\u00a0": " "})
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` NFKC-normalised, case-folded and with typographic punctuation made plain."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD)
+    return " ".join(text.casefold().split())
+
+
+def fold_ascii(text: str) -> str:
+    """Fold Norwegian and other accented letters to ASCII (``søkje`` -> ``sokje``, ``paa`` -> ``pa``)."""
+    return text.translate(_ASCII_FOLD).replace("aa", "a")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into word tokens (letters and digits); punctuation and underscores are dropped."""
+    return _TOKEN.findall(text)
+
+
+def _data_lines(name: str) -> list[str]:
+    raw = resources.files("assistant").joinpath("data", name).read_text(encoding="utf-8")
+    return [line for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """The Bokmål + Nynorsk stop words kept in ``assistant/data/stopwords.txt``, ASCII-folded."""
+    return frozenset(fold_ascii(normalize(line)) for line in _data_lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def spelling_map() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Nynorsk/variant spelling -> Bokmål form, from ``assistant/data/spelling.tsv``, ASCII-folded.
+
+    Keys are token tuples so that two-word forms such as ``kva tid`` can map to ``når``.
+    """
+    mapping: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for line in _data_lines("spelling.tsv"):
+        source, target = line.split("\t")
+        mapping[tuple(tokenize(fold_ascii(normalize(source))))] = tuple(
+            tokenize(fold_ascii(normalize(target)))
+        )
+    return mapping
+
+
+def apply_spelling(tokens: list[str]) -> list[str]:
+    """Replace Nynorsk and variant spellings by their Bokmål form, two-word forms first."""
+    mapping = spelling_map()
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = tuple(tokens[i:i + 2])
+        if len(pair) == 2 and pair in mapping:
+            out.extend(mapping[pair])
+            i += 2
+            continue
+        out.extend(mapping.get((tokens[i],), (tokens[i],)))
+        i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> SnowballStemmer:
+    return SnowballStemmer("norwegian")
+
+
+@lru_cache(maxsize=50_000)
+def stem(token: str) -> str:
+    """Stem one (folded) token with nltk's Snowball ``norwegian`` stemmer."""
+    return _stemmer().stem(token)
+
+
+@dataclass(frozen=True)
+class TextPipeline:
+    """Turns raw text into the token streams the retrievers index.
+
+    ``canonical`` keeps every word (spelling-mapped and folded) for character n-grams and fuzzy
+    matching; ``terms`` also drops stop words and stems, for word-level TF-IDF.
+    """
+
+    drop_stopwords: bool = True
+    extra_stopwords: frozenset[str] = field(default_factory=frozenset)
+
+    def canonical_tokens(self, text: str) -> list[str]:
+        """Normalised, ASCII-folded, spelling-mapped tokens, stop words kept."""
+        return apply_spelling(tokenize(fold_ascii(normalize(text))))
+
+    def canonical(self, text: str) -> str:
+        """The canonical tokens joined by spaces."""
+        return " ".join(self.canonical_tokens(text))
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content terms: canonical tokens without stop words, stemmed."""
+        drop = stopwords() | self.extra_stopwords if self.drop_stopwords else frozenset()
+        kept = [stem(tok) for tok in self.canonical_tokens(text) if tok not in drop]
+        return kept or [stem(tok) for tok in self.canonical_tokens(text)]

@@ -1,0 +1,41 @@
+from assistant.calibration import Calibration, Example, choose_threshold, fit_calibration
+from assistant.retrieval import FEATURES, Candidate
+
+
+def cand(cid: str, level: float) -> Candidate:
+    return Candidate(cid, {name: level for name in FEATURES})
+
+
+def synthetic_examples() -> list[Example]:
+    examples = []
+    for i in range(30):  # in scope: the right entry scores high, a distractor lower
+        examples.append(Example([cand("right", 0.7 + (i % 5) * 0.05), cand("other", 0.3)], "right"))
+    for i in range(30):  # out of scope: everything scores low
+        examples.append(Example([cand("right", 0.1 + (i % 5) * 0.03), cand("other", 0.08)], None))
+    return examples
+
+
+def test_fitted_confidence_separates_right_answers_from_out_of_scope():
+    calibration = fit_calibration(synthetic_examples(), max_oos_rate=0.0)
+    high = calibration.confidence(calibration.rank([cand("right", 0.8), cand("other", 0.3)]))
+    low = calibration.confidence(calibration.rank([cand("right", 0.12), cand("other", 0.1)]))
+    assert 0.0 <= low < calibration.threshold <= high <= 1.0
+    assert calibration.weights["q_word"] > 0
+
+
+def test_rank_orders_by_fused_score_without_mutating_the_input():
+    calibration = Calibration(weights={name: 1.0 for name in FEATURES}, bias=-2.0)
+    candidates = [cand("low", 0.1), cand("high", 0.9)]
+    ranked = calibration.rank(candidates)
+    assert [c.id for c in ranked] == ["high", "low"]
+    assert ranked[0].score > ranked[1].score > 0
+    assert candidates[0].score == 0.0
+
+
+def test_threshold_keeps_out_of_scope_answers_within_the_limit():
+    confidences = [0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.2]
+    correct = [True, True, True, False, False, False, False]
+    oos = [False, False, False, False, True, True, True]
+    assert choose_threshold(confidences, correct, oos, max_oos_rate=0.0) == 0.7
+    assert choose_threshold(confidences, correct, oos, max_oos_rate=0.34) == 0.7  # right-minus-wrong still wins
+    assert choose_threshold([0.9], [False], [True], max_oos_rate=0.0) == 1.0

@@ -1,0 +1,30 @@
+import pytest
+
+from assistant.malform import MalformClassifier, marker_counts
+
+
+@pytest.mark.parametrize(("text", "counts"), [
+    ("Kor lenge kan eit forsøk vare?", (0, 2)),
+    ("Hvor lenge kan et forsøk vare?", (1, 0)),
+    ("kven kan sokje", (0, 2)),  # without æøå
+    ("søknadsfrist", (0, 0)),
+])
+def test_marker_words_count_with_and_without_special_letters(text, counts):
+    assert marker_counts(text) == counts
+
+
+def test_classifier_falls_back_to_ngrams_and_then_to_the_default():
+    texts = ["Kommunane søkjer om forsøk", "Kommunene søker om forsøk", "Søknaden vart handsama",
+             "Søknaden ble behandlet", "Fylkeskommunane fekk svar", "Fylkeskommunene fikk svar"] * 3
+    langs = ["nn", "nb"] * 9
+    model = MalformClassifier().fit(texts, langs)
+    assert model.predict("Kor lenge varer det?") == "nn"
+    assert model.predict("Hvem bestemmer?") == "nb"
+    assert model.predict("handsama") == "nn"
+    assert model.predict("???", default="nn") == "nn"
+    assert MalformClassifier().predict("søknadsfrist") == "nb"
+
+
+def test_index_classifies_development_questions_well(index):
+    right = sum(p.lang == p.question.lang for p in index.predictions)
+    assert right / len(index.predictions) >= 0.9

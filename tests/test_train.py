@@ -1,0 +1,46 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from assistant.evaluation import split_metrics
+from train import strict_failures
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_check_passes_on_the_repository():
+    result = subprocess.run([sys.executable, "train.py", "--check"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: ")
+
+
+def test_check_fails_and_names_every_problem(tmp_path):
+    for folder in ("faq", "corpus", "eval"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "faq" / "broken.yaml").write_text("id: broken\nnb: [\n", encoding="utf-8")
+    (tmp_path / "eval" / "devset" / "bad.yaml").write_text("- {q: hei, expect: finnes-ikke, lang: nb}\n",
+                                                           encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "train.py"), "--check", "--root", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    assert "faq/broken.yaml: kan ikke leses som YAML" in result.stderr
+    assert "eval/devset/bad.yaml: [0].expect: ukjent id «finnes-ikke»" in result.stderr
+
+
+def test_strict_thresholds_are_met_by_the_cross_validated_report(index):
+    thresholds = yaml.safe_load((ROOT / "eval" / "thresholds.yaml").read_text(encoding="utf-8"))
+    assert strict_failures(split_metrics(index.predictions), thresholds) == []
+
+
+def test_strict_failures_names_the_missed_metrics():
+    split = {"alle": {"top1": 0.5, "recall_at_3": 0.99, "oos_false_answer_rate": 0.2},
+             "nb": {"top1": 0.9}, "nn": {"top1": 0.8}}
+    thresholds = {"min": {"top1": 0.9, "recall_at_3": 0.9}, "max": {"oos_false_answer_rate": 0.05},
+                  "max_nb_nn_gap": 0.03}
+    failures = strict_failures(split, thresholds)
+    assert len(failures) == 3
+    assert failures[0].startswith("top1 = 0.500")
