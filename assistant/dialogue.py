@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +34,12 @@ class Assistant:
     def _suggestion(self, entry: Entry, lang: str) -> Suggestion:
         return Suggestion(entry.id, entry.part(lang).questions[0])
 
-    def ask(self, question: str, lang: str | None = None) -> Reply:
-        """Answer ``question`` in målform ``lang`` (detected from the question when None)."""
+    def ask(self, question: str, lang: str | None = None, session: str | None = None) -> Reply:
+        """Answer ``question`` in målform ``lang`` (detected from the question when None).
+
+        ``session`` is the opaque id of the conversation; a new one is made when it is None.
+        """
+        session = session or uuid.uuid4().hex
         if not question or not question.strip():
             raise ValueError("empty question")
         if lang is not None and lang not in LANGS:
@@ -52,11 +57,11 @@ class Assistant:
             ids = list(dict.fromkeys([*close, *entry.related]))[: self.max_suggestions]
             return Reply(question, entry.part(lang).answer, lang, confidence, False, entry.source.url,
                          entry.source.title, entry.id,
-                         tuple(self._suggestion(entries[i], lang) for i in ids if i in entries))
+                         tuple(self._suggestion(entries[i], lang) for i in ids if i in entries), session=session)
         near = [c.id for c in ranked[: self.max_suggestions] if c.score >= self.suggest_floor]
         return Reply(question, fallback_text(lang, with_suggestions=bool(near)), lang, confidence, True,
                      CONTACT["url"], CONTACT["title"], None,
-                     tuple(self._suggestion(entries[i], lang) for i in near))
+                     tuple(self._suggestion(entries[i], lang) for i in near), session=session, contact=True)
 
 
 def open_assistant(root: Path | None = None, build: Path | None = None,

@@ -28,7 +28,7 @@ NN_ONLY = frozenset("""
 ikkje kva korleis kven kvifor kor kvar eg frå vere vore kommunane fylkeskommunane søkje søkjer berre
 noko nokon mykje sjølv utan ein eit eitt tenester teneste regjeringa ordninga departementa
 forsøka kommunar fylkeskommunar skule skulen førebels endeleg handsame dykk
-dei deira mogleg vert verte gjev fekk sjå fleire saman heile oppgåver
+dei deira mogleg vert verte gjev fekk sjå fleire saman heile
 """.split())
 
 _NB_FOLDED = frozenset(fold_ascii(w) for w in NB_ONLY)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .messages import CONTACT
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -31,6 +33,9 @@ class Reply:
     source_title: str | None = None
     id: str | None = None
     suggestions: tuple[Suggestion, ...] = field(default_factory=tuple)
+    intent: str | None = None
+    session: str | None = None
+    contact: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The reply as the JSON object of the public contract."""
@@ -44,4 +49,7 @@ class Reply:
             "source": source,
             "id": self.id,
             "suggestions": [{"id": s.id, "question": s.question} for s in self.suggestions],
+            "intent": self.intent,
+            "session": self.session,
+            "contact": CONTACT if self.contact else None,
         }

@@ -28,8 +28,8 @@ FUZZY_SCORERS = {
 }
 
 #: The features the hybrid retriever computes for every candidate entry, in order.
-FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "page", "q_word_gap", "q_char_gap", "q_fuzzy_gap",
-            "coverage", "unknown")
+FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "e_word", "e_char", "page", "q_word_gap", "q_char_gap",
+            "q_fuzzy_gap", "e_word_gap", "coverage", "unknown")
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,10 @@ class HybridRetriever:
         self.q_char_ = CharTfidfRetriever().fit(texts, keys)
         self.q_fuzzy_ = FuzzyRetriever(self.fuzzy_scorer).fit(texts, keys)
         self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
+        documents = [" ".join(t for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer))
+                     for e in kb.entries]
+        self.e_word_ = WordTfidfRetriever().fit(documents, self.entry_ids_)
+        self.e_char_ = CharTfidfRetriever().fit(documents, self.entry_ids_)
         pipeline = self.q_word_.pipeline
         self.entry_terms_ = {e.id: {t for lang in LANGS for text in (*e.part(lang).questions, e.part(lang).answer)
                                     for t in pipeline.terms(text)} for e in kb.entries}
@@ -251,6 +255,8 @@ class HybridRetriever:
             "q_char": self.q_char_.scores(text),
             "q_fuzzy": self.q_fuzzy_.scores(text),
             "a_word": self.a_word_.scores(text),
+            "e_word": self.e_word_.scores(text),
+            "e_char": self.e_char_.scores(text),
             "page": self._page_column(pscores),
         }
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
@@ -262,7 +268,7 @@ class HybridRetriever:
         for i in order:
             entry_id = self.entry_ids_[i]
             features = {name: float(columns[name][i]) for name in columns}
-            features.update({f"{name}_gap": features[name] - best[name] for name in ("q_word", "q_char", "q_fuzzy")})
+            features.update({f"{name}_gap": features[name] - best[name] for name in ("q_word", "q_char", "q_fuzzy", "e_word")})
             features["coverage"] = (sum(t in self.entry_terms_[entry_id] for t in terms) / len(terms)) if terms else 0.0
             features["unknown"] = unknown
             candidates.append(Candidate(entry_id, features))
