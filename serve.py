@@ -11,9 +11,8 @@ import sys
 
 from assistant.app import create_app
 from assistant.config import build_dir, content_root
-from assistant.dialogue import Assistant
 from assistant.index import load_or_build
-from train import ProgressBar
+from assistant.progress import ProgressBar
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,8 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
     root = content_root()
-    index = load_or_build(root, build_dir(root), progress=ProgressBar())
-    app = create_app(assistant=Assistant(index))
+    load_or_build(root, build_dir(root), progress=ProgressBar())
+    app = create_app()
+    index = app.extensions["assistant"].index
     print(f"Forsøksassistenten svarer på http://{args.host}:{args.port}/ (indeks {index.content_hash})")
     app.run(host=args.host, port=args.port, debug=False)
     return 0

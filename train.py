@@ -11,7 +11,6 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
 
 import yaml
 
@@ -20,29 +19,7 @@ from assistant.dialogue import Assistant
 from assistant.evaluation import format_report, load_devset, percentile, split_metrics
 from assistant.index import Settings, build_index, save_index
 from assistant.knowledge import ValidationError, check_knowledge
-
-
-class ProgressBar:
-    """A one-line progress display on standard error."""
-
-    def __init__(self, stream: TextIO = sys.stderr):
-        self.stream = stream
-        self.live = stream.isatty()
-        self.last = ""
-
-    def __call__(self, step: str, done: int, total: int) -> None:
-        """Show that ``done`` of ``total`` units of ``step`` are finished."""
-        width = 24
-        filled = int(width * done / total) if total else width
-        line = f"{step:<34} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-        if self.live and line != self.last:
-            self.stream.write("\r" + line)
-        elif not self.live and done >= total:
-            self.stream.write(line)
-        self.last = line
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+from assistant.progress import ProgressBar
 
 
 def check(root: Path) -> int:
@@ -113,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     lang_ok = sum(p.lang == p.question.lang for p in index.predictions)
     extra = {
         "Målform riktig": f"{lang_ok / max(1, len(index.predictions)):.3f}",
+        "Intensjoner riktig (holdt ut)": f"{index.intents.holdout_accuracy:.3f}",
         "Terskel (sikkerhet)": f"{index.calibration.threshold:.3f}",
         "Svartid median (ms)": f"{1000 * percentile(times, 50):.2f}",
         "Svartid p95 (ms)": f"{1000 * percentile(times, 95):.2f}",

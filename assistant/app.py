@@ -9,6 +9,7 @@ from flask import Flask
 
 from .config import DEFAULTS, build_dir, content_root
 from .dialogue import Assistant, open_assistant
+from .sessions import session_store
 
 
 def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
@@ -27,7 +28,8 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if assistant is None:
         root = Path(app.config["CONTENT_ROOT"] or content_root())
-        assistant = open_assistant(root, Path(app.config["BUILD_DIR"] or build_dir(root)))
+        sessions = session_store(app.config["SESSION_STORE_URL"], int(app.config["SESSION_TTL"]))
+        assistant = open_assistant(root, Path(app.config["BUILD_DIR"] or build_dir(root)), sessions=sessions)
     app.extensions["assistant"] = assistant
 
     from . import api

@@ -14,6 +14,7 @@ from .config import content_root
 from .dialogue import Assistant, open_assistant
 from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
 from .reply import Reply
+from .sessions import valid_session_id
 
 EXPORT_FIELDS = ("id", "lang", "questions", "answer", "source_url", "source_title")
 
@@ -53,7 +54,7 @@ def _ask(args: argparse.Namespace, assistant: Assistant) -> int:
     for question in questions:
         if not question.strip():
             continue
-        reply = assistant.ask(question, lang=args.lang)
+        reply = assistant.ask(question, lang=args.lang, session=args.session)
         if args.json:
             print(json.dumps(reply.to_dict(), ensure_ascii=False), flush=True)
         else:
@@ -73,6 +74,12 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _session_id(value: str) -> str:
+    if not valid_session_id(value):
+        raise argparse.ArgumentTypeError("samtale-id må være 8-64 tegn: bokstaver, sifre, - eller _")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``python -m assistant``."""
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Forsøksassistenten.")
@@ -82,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="spørsmålet; uten det leses ett spørsmål per linje fra stdin")
     ask.add_argument("--json", action="store_true", help="skriv ett JSON-objekt per linje")
     ask.add_argument("--lang", choices=LANGS, help="svar på denne målformen i stedet for å gjenkjenne den")
+    ask.add_argument("--session", type=_session_id, default=None,
+                     help="samtale-id: alle spørsmålene hører til samme samtale (oppfølgingsspørsmål)")
     export = sub.add_parser("export", help="eksporter FAQ-en")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     return parser

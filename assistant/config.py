@@ -32,4 +32,22 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 8 * 1024,
     "MAX_QUESTION_CHARS": 500,
     "JSON_AS_ASCII": False,
+    # Web (assistant/api.py, web.py, security.py):
+    # Exact origins (scheme://host[:port], no "*" or "null") of the sites that embed the widget: they get CORS on
+    # /api/* and may frame /embed (CSP frame-ancestors). Env: ASSISTANT_CORS_ORIGINS='["https://www.x.kommune.no"]'.
+    "CORS_ORIGINS": [],
+    # Flask-Limiter: limits per client address on POST /api/ask, /api/feedback and the no-JS chat form.
+    "RATELIMIT_DEFAULT": "30 per minute;300 per hour",
+    # "memory://" (one process) or e.g. "redis://localhost:6379/0" (shared by every worker; needs `pip install redis`).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,  # X-RateLimit-* and Retry-After headers
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,  # keep limiting (per process) if Redis goes away, never a 500
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (werkzeug ProxyFix); 0 trusts none.
+    "TRUSTED_PROXIES": 0,
+    # Where widget.js, widget.css and page.css live; None: the web/ folder of the checkout.
+    "WEB_DIR": None,
+    # Conversation state: in memory (one process) unless a redis:// URL shares it between workers.
+    "SESSION_STORE_URL": None,
+    # Seconds of inactivity after which a conversation's context is forgotten.
+    "SESSION_TTL": 1800,
 }

@@ -1,72 +1,220 @@
-"""From a question to a :class:`~assistant.reply.Reply`: retrieval, confidence, fallback, suggestions."""
+"""From a message to a :class:`~assistant.reply.Reply`: intents, follow-ups, clarification, fallback.
+
+The order of decisions for one message:
+
+1. a chosen suggestion (``choice``) is answered directly;
+2. a request to switch målform is remembered for the session and confirmed;
+3. retrieval: a confident answer always wins over small talk ("Hei, kor lenge kan eit forsøk
+   vare?" is answered, the greeting folded in); a short follow-up ("og kan det forlengast?")
+   is also tried together with the session's topic;
+4. small talk (greeting, thanks, contact, ...) gets its reply;
+5. English gets a short English note, with the best Norwegian answer when one is confident;
+6. two or three entries too close to call: "Meinte du ...?" with them as suggestions;
+7. otherwise the honest fallback with Kommunalavdelingen's contact details, and after two
+   fallbacks in a row the contact card leads.
+"""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import messages
+from .calibration import Calibration
 from .config import build_dir, content_root
 from .index import Index, Progress, load_or_build
+from .intents import NONE, looks_english
 from .knowledge import LANGS, Entry
 from .messages import CONTACT, fallback_text
 from .reply import Reply, Suggestion
+from .retrieval import Candidate
+from .sessions import MemorySessionStore, SessionState, SessionStore, new_session_id, valid_session_id
+from .text import TextPipeline, normalize, tokenize
+
+_FOLLOW_UP_OPENERS = ("og ", "men ", "så ", "då ", "da ", "kva med", "hva med", "enn ", "og kva", "og hva")
+_SWITCH = {"switch_nn": "nn", "switch_nb": "nb"}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ranked candidates for one text and the confidence in the top one."""
+
+    candidates: list[Candidate]
+    confidence: float
+
+    @property
+    def top(self) -> Candidate | None:
+        """The best candidate, if any."""
+        return self.candidates[0] if self.candidates else None
 
 
 @dataclass
 class Assistant:
-    """Answers questions from a built :class:`~assistant.index.Index`.
+    """Holds conversations over a built :class:`~assistant.index.Index`.
 
-    ``close_call`` is how near (in fused score) the runner-up may come before the two best entries
-    count as too close to call; ``suggest_floor`` is the lowest fused score an entry needs to be
-    offered as a suggestion.
+    ``close_call``: how near (in fused score) the runner-up may come before two entries are too
+    close to call; ``suggest_floor``: the lowest fused score for an entry to be suggested.
     """
 
     index: Index
+    sessions: SessionStore = field(default_factory=MemorySessionStore)
     close_call: float = 0.12
     suggest_floor: float = 0.25
     max_suggestions: int = 3
+
+    @property
+    def calibration(self) -> Calibration:
+        """The index's calibration (fusion weights, confidence model, threshold)."""
+        return self.index.calibration
 
     def detect_lang(self, question: str) -> str:
         """The målform of ``question`` ("nb" or "nn")."""
         return self.index.malform.predict(question)
 
-    def _suggestion(self, entry: Entry, lang: str) -> Suggestion:
-        return Suggestion(entry.id, entry.part(lang).questions[0])
+    def rank(self, text: str) -> Ranking:
+        """Retrieve and rank the entries for ``text``."""
+        candidates, _ = self.index.retriever.candidates(text)
+        ranked = self.calibration.rank(candidates)
+        return Ranking(ranked, self.calibration.confidence(ranked))
 
-    def ask(self, question: str, lang: str | None = None, session: str | None = None) -> Reply:
-        """Answer ``question`` in målform ``lang`` (detected from the question when None).
+    def confident(self, ranking: Ranking) -> bool:
+        """Whether ``ranking``'s top entry is trusted enough to answer."""
+        return ranking.top is not None and ranking.confidence >= self.calibration.threshold
 
-        ``session`` is the opaque id of the conversation; a new one is made when it is None.
+    # -- the conversation -------------------------------------------------------------------
+
+    def ask(self, question: str, lang: str | None = None, session: str | None = None,
+            choice: str | None = None) -> Reply:
+        """Answer one message of a conversation.
+
+        ``lang`` forces the målform; ``session`` continues a conversation (a new one is started
+        when it is None or expired); ``choice`` is the id of a suggestion the visitor picked.
         """
-        session = session or uuid.uuid4().hex
-        if not question or not question.strip():
-            raise ValueError("empty question")
         if lang is not None and lang not in LANGS:
             raise ValueError(f"unknown målform {lang!r}")
-        lang = lang or self.detect_lang(question)
-        candidates, _ = self.index.retriever.candidates(question)
-        ranked = self.index.calibration.rank(candidates)
-        confidence = self.index.calibration.confidence(ranked)
+        if session is not None and not valid_session_id(session):
+            raise ValueError("invalid session id")
+        if choice is not None and choice not in self.index.kb.by_id:
+            raise ValueError(f"unknown entry {choice!r}")
+        if choice is None and (not question or not question.strip()):
+            raise ValueError("empty question")
+        session = session or new_session_id()
+        state = self.sessions.get(session) or SessionState()
+        reply = self._respond(question or "", lang, state, choice)
+        self.sessions.put(session, state)
+        return Reply(**{**reply.__dict__, "session": session})
+
+    def _respond(self, question: str, lang: str | None, state: SessionState, choice: str | None) -> Reply:
         entries = self.index.kb.by_id
-        if ranked and confidence >= self.index.calibration.threshold:
-            top = ranked[0]
-            entry = entries[top.id]
-            close = [c.id for c in ranked[1:self.max_suggestions]
-                     if top.score - c.score <= self.close_call and c.score >= self.suggest_floor]
-            ids = list(dict.fromkeys([*close, *entry.related]))[: self.max_suggestions]
-            return Reply(question, entry.part(lang).answer, lang, confidence, False, entry.source.url,
-                         entry.source.title, entry.id,
-                         tuple(self._suggestion(entries[i], lang) for i in ids if i in entries), session=session)
-        near = [c.id for c in ranked[: self.max_suggestions] if c.score >= self.suggest_floor]
-        return Reply(question, fallback_text(lang, with_suggestions=bool(near)), lang, confidence, True,
-                     CONTACT["url"], CONTACT["title"], None,
-                     tuple(self._suggestion(entries[i], lang) for i in near), session=session, contact=True)
+        reply_lang = lang or state.lang or self.detect_lang(question)
+        if choice is not None:
+            return self._answer(question or entries[choice].part(reply_lang).questions[0], entries[choice],
+                                reply_lang, 1.0, [], state)
+        intent, _ = self.index.intents.predict(question)
+        if intent in _SWITCH:
+            state.lang = _SWITCH[intent]
+            return self._intent(question, intent, state.lang, state)
+        english = looks_english(question)
+        ranking = self._rank_with_context(question, state)
+        if self.confident(ranking) and not english:
+            greeting = self._greeting_first(question)
+            return self._answer(question, entries[ranking.top.id], reply_lang, ranking.confidence,
+                                ranking.candidates, state, prefix=messages.GREETING_PREFIX if greeting else "")
+        if english:
+            return self._english(question, ranking, state)
+        if intent != NONE:
+            return self._intent(question, intent, reply_lang, state)
+        close = self._close_calls(ranking)
+        if len(close) >= 2:
+            state.fails = 0
+            return Reply(question, messages.clarify_text(reply_lang), reply_lang, ranking.confidence, False,
+                         intent="clarify", suggestions=self._suggestions(close, reply_lang))
+        return self._fallback(question, reply_lang, ranking, state)
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _rank_with_context(self, question: str, state: SessionState) -> Ranking:
+        alone = self.rank(question)
+        if state.topic is None or not self._looks_like_follow_up(question):
+            return alone
+        topic = self.index.kb.by_id.get(state.topic)
+        if topic is None:
+            return alone
+        combined = self.rank(f"{topic.nb.questions[0]} {question}")
+        if self.confident(combined) and combined.top.id != state.topic:
+            return combined
+        if self.confident(alone):
+            return alone
+        return combined if self.confident(combined) else alone
+
+    @staticmethod
+    def _looks_like_follow_up(question: str) -> bool:
+        text = normalize(question)
+        terms = TextPipeline().terms(question)
+        return text.startswith(_FOLLOW_UP_OPENERS) or len(terms) <= 3 or len(tokenize(text)) <= 5
+
+    def _greeting_first(self, question: str) -> bool:
+        head = normalize(question).split(",")[0].split("!")[0]
+        if len(tokenize(head)) > 3 or head == normalize(question):
+            return False
+        return self.index.intents.predict(head)[0] == "greeting"
+
+    def _close_calls(self, ranking: Ranking) -> list[str]:
+        top = ranking.top
+        if top is None or top.score < self.suggest_floor or top.features.get("unknown", 0.0) >= 0.5:
+            return []
+        return [c.id for c in ranking.candidates[: self.max_suggestions]
+                if top.score - c.score <= self.close_call and c.score >= self.suggest_floor]
+
+    def _suggestions(self, ids: list[str], lang: str) -> tuple[Suggestion, ...]:
+        entries = self.index.kb.by_id
+        return tuple(Suggestion(i, entries[i].part(lang).questions[0]) for i in ids if i in entries)
+
+    def _answer(self, question: str, entry: Entry, lang: str, confidence: float, ranked: list[Candidate],
+                state: SessionState, prefix: str = "") -> Reply:
+        state.topic, state.fails = entry.id, 0
+        top_score = ranked[0].score if ranked else 1.0
+        close = [c.id for c in ranked[1:self.max_suggestions]
+                 if top_score - c.score <= self.close_call and c.score >= self.suggest_floor]
+        ids = [i for i in dict.fromkeys([*close, *entry.related]) if i != entry.id][: self.max_suggestions]
+        answer = f"{prefix} {entry.part(lang).answer}".strip()
+        return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
+                     self._suggestions(ids, lang))
+
+    def _intent(self, question: str, intent: str, lang: str, state: SessionState) -> Reply:
+        state.fails = 0
+        contact = intent in {"contact", "feedback_negative"}
+        suggestions = self._suggestions(["hva-er-forsoksordningen", "hvem-kan-soke", "soknadsfrist"], lang) \
+            if intent in {"greeting", "capabilities", "identity", "abuse"} else ()
+        return Reply(question, self.index.intents.reply(intent, lang), lang, 1.0, False,
+                     CONTACT["url"] if contact else None, CONTACT["title"] if contact else None, None,
+                     suggestions, intent=intent, contact=contact)
+
+    def _english(self, question: str, ranking: Ranking, state: SessionState) -> Reply:
+        entries = self.index.kb.by_id
+        if self.confident(ranking):
+            entry = entries[ranking.top.id]
+            state.topic, state.fails = entry.id, 0
+            return Reply(question, f"{messages.ENGLISH_NOTE} {messages.ENGLISH_BEST} {entry.nb.answer}", "nb",
+                         ranking.confidence, False, entry.source.url, entry.source.title, entry.id,
+                         intent="english", contact=True)
+        return Reply(question, messages.ENGLISH_NOTE, "nb", ranking.confidence, True, CONTACT["url"],
+                     CONTACT["title"], None, intent="english", contact=True)
+
+    def _fallback(self, question: str, lang: str, ranking: Ranking, state: SessionState) -> Reply:
+        state.fails += 1
+        near = [c.id for c in ranking.candidates[: self.max_suggestions] if c.score >= self.suggest_floor]
+        if state.fails >= 2:
+            text, intent = messages.repeated_failure_text(lang), "repeated_fallback"
+        else:
+            text, intent = fallback_text(lang, with_suggestions=bool(near)), None
+        return Reply(question, text, lang, ranking.confidence, True, CONTACT["url"], CONTACT["title"], None,
+                     self._suggestions(near, lang), intent=intent, contact=True)
 
 
 def open_assistant(root: Path | None = None, build: Path | None = None,
-                   progress: Progress | None = None) -> Assistant:
+                   progress: Progress | None = None, sessions: SessionStore | None = None) -> Assistant:
     """An :class:`Assistant` for the content under ``root``, building its index first if needed."""
     root = root or content_root()
     index = load_or_build(root, build or build_dir(root), progress=progress or (lambda *_: None))
-    return Assistant(index)
+    return Assistant(index, sessions or MemorySessionStore())

@@ -23,6 +23,7 @@ import joblib
 from . import __version__
 from .calibration import Calibration, Example, fit_calibration
 from .evaluation import DevQuestion, Prediction, cross_validate, load_devset
+from .intents import IntentClassifier, load_intents
 from .knowledge import LANGS, KnowledgeBase, load_knowledge
 from .malform import MalformClassifier
 from .retrieval import HybridRetriever
@@ -57,6 +58,7 @@ class Index:
     retriever: HybridRetriever
     calibration: Calibration
     malform: MalformClassifier
+    intents: IntentClassifier
     content_hash: str
     built_at: str
     devset: list[DevQuestion] = field(default_factory=list)
@@ -65,7 +67,8 @@ class Index:
 
 def _hashed_files(root: Path) -> list[Path]:
     files = [p for d in CONTENT_DIRS for p in (root / d).rglob("*") if p.is_file()]
-    files += [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".txt", ".tsv", ".yaml"}]
+    files += [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".txt", ".tsv", ".yaml"}
+              and "migrations" not in p.parts]
     return sorted(files)
 
 
@@ -112,7 +115,14 @@ def build_index(root: Path, settings: Settings | None = None, progress: Progress
     malform = MalformClassifier().fit(texts, labels)
     predictions = [Prediction(p.question, p.ranked, p.confidence, p.threshold,
                               malform.predict(p.question.q)) for p in predictions]
-    return Index(kb, retriever, calibration, malform, content_hash(root, settings),
+    progress("Intensjoner", 0, 1)
+    faq_questions = [q for e in kb.entries for lang in LANGS for q in e.part(lang).questions]
+    intents = IntentClassifier()
+    intent_data = load_intents()
+    intents.evaluate_holdout(intent_data, faq_questions)
+    intents.fit(intent_data, faq_questions)
+    progress("Intensjoner", 1, 1)
+    return Index(kb, retriever, calibration, malform, intents, content_hash(root, settings),
                  dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), devset, predictions)
 
 

@@ -43,3 +43,35 @@ def fallback_text(lang: str, with_suggestions: bool = False) -> str:
         parts.append(_SUGGEST[lang])
     parts.append(contact_line(lang))
     return " ".join(parts)
+
+_CLARIFY = {
+    "nb": "Jeg er ikke helt sikker på hva du mener. Mente du et av disse spørsmålene?",
+    "nn": "Eg er ikkje heilt sikker på kva du meiner. Meinte du eitt av desse spørsmåla?",
+}
+
+_REPEATED_FAILURE = {
+    "nb": ("Jeg har ikke funnet svar på de siste spørsmålene dine, så det er best at du snakker med et "
+           "menneske. Kommunalavdelingen i Kommunal- og distriktsdepartementet svarer på telefon 22 24 72 01. "
+           "Du kan også skrive til Postboks 8112 Dep., 0032 Oslo, eller besøke Akersgata 59 i Oslo."),
+    "nn": ("Eg har ikkje funne svar på dei siste spørsmåla dine, så det er best at du snakkar med eit "
+           "menneske. Kommunalavdelinga i Kommunal- og distriktsdepartementet svarar på telefon 22 24 72 01. "
+           "Du kan òg skrive til Postboks 8112 Dep., 0032 Oslo, eller kome innom Akersgata 59 i Oslo."),
+}
+
+ENGLISH_NOTE = ("I can only answer in Norwegian (Bokmål or Nynorsk). For help in English, call Kommunalavdelingen "
+                "at the Ministry of Local Government and Regional Development, +47 22 24 72 01, or write to "
+                "Postboks 8112 Dep., 0032 Oslo, Norway (visiting address Akersgata 59, Oslo).")
+
+ENGLISH_BEST = "This is the best answer I found, in Norwegian:"
+
+GREETING_PREFIX = "Hei!"
+
+
+def clarify_text(lang: str) -> str:
+    """The "did you mean ...?" question that introduces suggestions."""
+    return _CLARIFY[lang]
+
+
+def repeated_failure_text(lang: str) -> str:
+    """The reply after fallbacks in a row: the contact card first, not another "I don't know"."""
+    return _REPEATED_FAILURE[lang]

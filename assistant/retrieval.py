@@ -176,6 +176,7 @@ class Vocabulary:
         return sum(not self.known(t) for t in terms) / len(terms) if terms else 0.0
 
 
+_GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word")
 _QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
 
 
@@ -268,7 +269,7 @@ class HybridRetriever:
         for i in order:
             entry_id = self.entry_ids_[i]
             features = {name: float(columns[name][i]) for name in columns}
-            features.update({f"{name}_gap": features[name] - best[name] for name in ("q_word", "q_char", "q_fuzzy", "e_word")})
+            features.update({f"{name}_gap": features[name] - best[name] for name in _GAP_FEATURES})
             features["coverage"] = (sum(t in self.entry_terms_[entry_id] for t in terms) / len(terms)) if terms else 0.0
             features["unknown"] = unknown
             candidates.append(Candidate(entry_id, features))

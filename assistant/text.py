@@ -50,6 +50,10 @@ def stopwords() -> frozenset[str]:
     return frozenset(fold_ascii(normalize(line)) for line in _data_lines("stopwords.txt"))
 
 
+def _folded(text: str) -> str:
+    return fold_ascii(normalize(text))
+
+
 @lru_cache(maxsize=1)
 def spelling_map() -> dict[tuple[str, ...], tuple[str, ...]]:
     """Nynorsk/variant spelling -> Bokmål form, from ``assistant/data/spelling.tsv``, ASCII-folded.
@@ -59,10 +63,23 @@ def spelling_map() -> dict[tuple[str, ...], tuple[str, ...]]:
     mapping: dict[tuple[str, ...], tuple[str, ...]] = {}
     for line in _data_lines("spelling.tsv"):
         source, target = line.split("\t")
-        mapping[tuple(tokenize(fold_ascii(normalize(source))))] = tuple(
-            tokenize(fold_ascii(normalize(target)))
-        )
+        if not source.endswith("*"):
+            mapping[tuple(tokenize(_folded(source)))] = tuple(tokenize(_folded(target)))
     return mapping
+
+
+@lru_cache(maxsize=1)
+def prefix_map() -> tuple[tuple[str, str], ...]:
+    """Nynorsk first parts of compounds -> Bokmål (``skule*`` -> ``skole``), ASCII-folded."""
+    pairs = [line.split("\t") for line in _data_lines("spelling.tsv")]
+    return tuple((_folded(s[:-1]), _folded(t)) for s, t in pairs if s.endswith("*"))
+
+
+def _respell(token: str) -> str:
+    for prefix, target in prefix_map():
+        if token.startswith(prefix) and len(token) > len(prefix):
+            return target + token[len(prefix):]
+    return token
 
 
 def apply_spelling(tokens: list[str]) -> list[str]:
@@ -76,7 +93,7 @@ def apply_spelling(tokens: list[str]) -> list[str]:
             out.extend(mapping[pair])
             i += 2
             continue
-        out.extend(mapping.get((tokens[i],), (tokens[i],)))
+        out.extend(mapping.get((tokens[i],), (_respell(tokens[i]),)))
         i += 1
     return out
 

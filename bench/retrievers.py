@@ -20,13 +20,13 @@ from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.calibration import choose_threshold  # noqa: E402
-from assistant.config import content_root  # noqa: E402
-from assistant.evaluation import DevQuestion, folds, load_devset, percentile  # noqa: E402
-from assistant.index import build_index  # noqa: E402
-from assistant.knowledge import LANGS, KnowledgeBase  # noqa: E402
-from assistant.retrieval import FUZZY_SCORERS, FuzzyRetriever, WordTfidfRetriever  # noqa: E402
-from assistant.text import TextPipeline  # noqa: E402
+from assistant.calibration import choose_threshold
+from assistant.config import content_root
+from assistant.evaluation import DevQuestion, folds, load_devset, percentile
+from assistant.index import build_index
+from assistant.knowledge import LANGS, KnowledgeBase
+from assistant.retrieval import FUZZY_SCORERS, FuzzyRetriever, WordTfidfRetriever
+from assistant.text import TextPipeline
 
 Ranker = Callable[[str], tuple[list[str], float]]
 

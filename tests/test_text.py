@@ -46,3 +46,16 @@ def test_nynorsk_bokmal_and_ascii_spellings_give_the_same_terms():
 def test_terms_keep_something_when_everything_is_a_stop_word():
     assert PIPE.terms("og i på") != []
     assert PIPE.terms("") == []
+
+
+def test_nynorsk_first_parts_of_compounds_are_respelled():
+    assert PIPE.canonical("skuleområdet og tenestetilbodet") == "skoleomradet og tjenestetilbodet"
+    assert PIPE.canonical("skule") == "skole"  # whole words use the word map
+
+
+def test_spelling_map_never_turns_a_stop_word_into_a_content_word():
+    from assistant.text import spelling_map
+
+    for source, target in spelling_map().items():
+        if len(source) == 1 and source[0] in stopwords():
+            assert all(t in stopwords() for t in target), (source, target)

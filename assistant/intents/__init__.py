@@ -1,1 +1,131 @@
-"""Intents: small talk and conversation moves (see issue 4)."""
+"""Small talk and conversation moves: greeting, thanks, contact, målform switch, English ...
+
+Each intent's training examples and replies, in Bokmål and Nynorsk, are data in
+``assistant/intents/data/<intent>.yaml``. :class:`IntentClassifier` is a scikit-learn model
+trained on them (plus the FAQ's own questions as examples of "no intent"); ``train.py``
+reports its accuracy on held-out examples.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from importlib import resources
+
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+
+from ..knowledge import LANGS
+from ..text import TextPipeline, fold_ascii, normalize, tokenize
+
+NONE = "none"
+
+_ENGLISH = frozenset("""
+the what how who when where which why does do is are can could would should please you your my
+apply application trial trials municipality municipalities deadline hello hi thanks thank help
+english about with this that there any speak
+""".split())
+_NORWEGIAN = frozenset("""
+og er kan jeg eg det om en ei et ein eit hva kva hvem kven når hvor kor hvordan korleis ikke ikkje
+på til for med som har vi me du de dei forsøk søke søkje kommune kommunen kommuner kommunar
+""".split())
+
+
+def looks_english(text: str) -> bool:
+    """Whether ``text`` is written in English rather than Norwegian (function words decide)."""
+    tokens = tokenize(normalize(text))
+    english = sum(t in _ENGLISH for t in tokens)
+    norwegian = sum(t in _NORWEGIAN or fold_ascii(t) != t for t in tokens)
+    return english >= 2 and english > norwegian
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One intent: its examples and its reply, per målform."""
+
+    id: str
+    examples: dict[str, tuple[str, ...]]
+    replies: dict[str, str]
+
+
+def load_intents() -> dict[str, Intent]:
+    """Every intent in ``assistant/intents/data``."""
+    intents = {}
+    folder = resources.files("assistant.intents").joinpath("data")
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(item.read_text(encoding="utf-8"))
+        intents[data["intent"]] = Intent(
+            data["intent"],
+            {lang: tuple(str(x) for x in data["examples"][lang]) for lang in LANGS},
+            {lang: " ".join(str(data["replies"][lang]).split()) for lang in LANGS},
+        )
+    return intents
+
+
+def _canonical(text: str) -> str:
+    return TextPipeline().canonical(text) or normalize(text)
+
+
+def _model() -> Pipeline:
+    features = FeatureUnion([
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+                                  preprocessor=_canonical)),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                                  preprocessor=_canonical, token_pattern=r"[^\W_]+")),
+    ])
+    return make_pipeline(features, LogisticRegression(C=20.0, max_iter=5000))
+
+
+def _examples(intents: dict[str, Intent], extra_none: list[str]) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for intent in intents.values():
+        for lang in LANGS:
+            texts.extend(intent.examples[lang])
+            labels.extend([intent.id] * len(intent.examples[lang]))
+    texts.extend(extra_none)
+    labels.extend([NONE] * len(extra_none))
+    return texts, labels
+
+
+@dataclass
+class IntentClassifier:
+    """Which intent, if any, a message expresses, with the model's probability."""
+
+    threshold: float = 0.5
+    intents: dict[str, Intent] = field(default_factory=dict)
+    holdout_accuracy: float | None = None
+
+    def fit(self, intents: dict[str, Intent], extra_none: list[str]) -> IntentClassifier:
+        """Train on every example; ``extra_none`` are messages with no intent (the FAQ's questions)."""
+        self.intents = intents
+        texts, labels = _examples(intents, extra_none)
+        self.model_ = _model().fit(texts, labels)
+        return self
+
+    def evaluate_holdout(self, intents: dict[str, Intent], extra_none: list[str], share: float = 0.25,
+                         seed: int = 7) -> float:
+        """Accuracy on a held-out ``share`` of the examples, the model trained on the rest."""
+        texts, labels = _examples(intents, extra_none)
+        order = list(range(len(texts)))
+        random.Random(seed).shuffle(order)
+        cut = int(len(order) * share)
+        test, train = order[:cut], order[cut:]
+        model = _model().fit([texts[i] for i in train], [labels[i] for i in train])
+        predicted = model.predict([texts[i] for i in test])
+        self.holdout_accuracy = sum(p == labels[i] for p, i in zip(predicted, test, strict=True)) / len(test)
+        return self.holdout_accuracy
+
+    def predict(self, text: str) -> tuple[str, float]:
+        """The most likely intent and its probability; ``none`` when below the threshold."""
+        proba = self.model_.predict_proba([text])[0]
+        best = int(proba.argmax())
+        intent = str(self.model_.classes_[best])
+        return (intent if proba[best] >= self.threshold else NONE), float(proba[best])
+
+    def reply(self, intent: str, lang: str) -> str:
+        """The reply for ``intent`` in målform ``lang``."""
+        return self.intents[intent].replies[lang]

@@ -1,0 +1,103 @@
+"""Conversation state between turns, behind a small store interface.
+
+A session holds no personal data: only the entry the conversation is about, the målform the
+visitor asked for, and how many fallbacks came in a row. The store is in memory by default
+(one process) and Redis when several workers or hosts share sessions. State expires after
+``ttl`` seconds of inactivity.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass
+class SessionState:
+    """What the assistant remembers about one conversation."""
+
+    topic: str | None = None
+    lang: str | None = None
+    fails: int = 0
+
+
+def new_session_id() -> str:
+    """A fresh, unguessable session id."""
+    return uuid.uuid4().hex
+
+
+def valid_session_id(session: str) -> bool:
+    """Whether ``session`` has the shape of a session id (8-64 letters, digits, ``-`` or ``_``)."""
+    return bool(_SESSION_ID.match(session))
+
+
+class SessionStore(Protocol):
+    """Where session state lives between turns."""
+
+    def get(self, session: str) -> SessionState | None:
+        """The state of ``session``, or None when it is unknown or expired."""
+
+    def put(self, session: str, state: SessionState) -> None:
+        """Save ``state`` and restart the inactivity clock."""
+
+
+class MemorySessionStore:
+    """Sessions in this process's memory, at most ``max_sessions`` of them (least recently used go first)."""
+
+    def __init__(self, ttl: float = 1800.0, max_sessions: int = 50_000, clock=time.monotonic):
+        self.ttl, self.max_sessions, self.clock = ttl, max_sessions, clock
+        self._data: OrderedDict[str, tuple[float, SessionState]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: str) -> SessionState | None:
+        """The state of ``session``, or None when it is unknown or expired."""
+        with self._lock:
+            item = self._data.get(session)
+            if item is None:
+                return None
+            if self.clock() - item[0] > self.ttl:
+                del self._data[session]
+                return None
+            return SessionState(**asdict(item[1]))
+
+    def put(self, session: str, state: SessionState) -> None:
+        """Save ``state`` and restart the inactivity clock."""
+        with self._lock:
+            self._data[session] = (self.clock(), SessionState(**asdict(state)))
+            self._data.move_to_end(session)
+            while len(self._data) > self.max_sessions:
+                self._data.popitem(last=False)
+
+
+class RedisSessionStore:
+    """Sessions in Redis, shared by every worker and host; Redis expires them."""
+
+    def __init__(self, url: str, ttl: int = 1800, prefix: str = "forsoksassistenten:session:"):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.ttl, self.prefix = ttl, prefix
+
+    def get(self, session: str) -> SessionState | None:
+        """The state of ``session``, or None when it is unknown or expired."""
+        raw = self.client.get(self.prefix + session)
+        return SessionState(**json.loads(raw)) if raw else None
+
+    def put(self, session: str, state: SessionState) -> None:
+        """Save ``state`` and restart the inactivity clock."""
+        self.client.set(self.prefix + session, json.dumps(asdict(state)), ex=self.ttl)
+
+
+def session_store(url: str | None = None, ttl: int = 1800) -> SessionStore:
+    """A Redis store when ``url`` is a ``redis://`` URL, else an in-memory one."""
+    if url:
+        return RedisSessionStore(url, ttl)
+    return MemorySessionStore(ttl)

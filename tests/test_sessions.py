@@ -1,0 +1,79 @@
+import socket
+
+import pytest
+
+from assistant.dialogue import Assistant
+from assistant.sessions import MemorySessionStore, RedisSessionStore, SessionState, session_store, valid_session_id
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_memory_store_expires_after_inactivity_and_copies_state():
+    clock = Clock()
+    store = MemorySessionStore(ttl=60, clock=clock)
+    state = SessionState(topic="varighet", lang="nn")
+    store.put("abcdefgh", state)
+    state.topic = "changed"
+    assert store.get("abcdefgh") == SessionState(topic="varighet", lang="nn")
+    clock.now += 59
+    assert store.get("abcdefgh") is not None
+    store.put("abcdefgh", SessionState(topic="x"))  # activity restarts the clock
+    clock.now += 59
+    assert store.get("abcdefgh").topic == "x"
+    clock.now += 61
+    assert store.get("abcdefgh") is None
+
+
+def test_memory_store_drops_least_recently_used_beyond_capacity():
+    store = MemorySessionStore(max_sessions=2)
+    for sid in ("aaaaaaaa", "bbbbbbbb", "cccccccc"):
+        store.put(sid, SessionState())
+    assert store.get("aaaaaaaa") is None and store.get("cccccccc") is not None
+
+
+def test_session_ids_are_validated():
+    assert valid_session_id("0123456789abcdef")
+    assert not valid_session_id("short") and not valid_session_id("x" * 65) and not valid_session_id("a b c d e f")
+
+
+def test_follow_up_context_expires(index):
+    clock = Clock()
+    assistant = Assistant(index, MemorySessionStore(ttl=1800, clock=clock))
+    first = assistant.ask("Kor lenge kan eit forsøk vare?")
+    assert first.id == "varighet"
+    assert assistant.sessions.get(first.session).topic == "varighet"
+    clock.now += 1801
+    assert assistant.sessions.get(first.session) is None
+
+
+def test_invalid_session_or_choice_is_refused(assistant):
+    with pytest.raises(ValueError, match="session"):
+        assistant.ask("Hva er et forsøk?", session="bad id!")
+    with pytest.raises(ValueError, match="unknown entry"):
+        assistant.ask("", choice="finnes-ikke")
+
+
+def redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not redis_up(), reason="no Redis server on 127.0.0.1:6379")
+def test_redis_store_shares_state_and_expires():
+    store = session_store("redis://127.0.0.1:6379/15", ttl=1)
+    assert isinstance(store, RedisSessionStore)
+    store.put("testsess01", SessionState(topic="varighet", lang="nn", fails=1))
+    other = RedisSessionStore("redis://127.0.0.1:6379/15", ttl=1)  # another worker
+    assert other.get("testsess01") == SessionState(topic="varighet", lang="nn", fails=1)
+    assert store.client.ttl(store.prefix + "testsess01") in (0, 1)
+    store.client.delete(store.prefix + "testsess01")
+    assert other.get("testsess01") is None
