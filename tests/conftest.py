@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,29 @@ def app(assistant: Assistant):
 def client(app):
     """A test client for the app."""
     return app.test_client()
+
+
+def service_unavailable(reason: str) -> None:
+    """Skip a test whose service (PostgreSQL, Redis, Chromium) is absent; fail instead in CI.
+
+    ``.ci/run`` sets ``REQUIRE_SERVICES=1``: there a missing service is an error, not a skip.
+    """
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required service missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database for tests (db 15 on localhost), or a skip (a failure in CI) when none runs."""
+    if not _port_open(6379):
+        service_unavailable("no Redis server on 127.0.0.1:6379")
+    return "redis://127.0.0.1:6379/15"
