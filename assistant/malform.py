@@ -8,6 +8,7 @@ The same word lists serve the content tests that keep Nynorsk texts free of Bokm
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -28,8 +29,13 @@ NN_ONLY = frozenset("""
 ikkje kva korleis kven kvifor kor kvar eg frå vere vore kommunane fylkeskommunane søkje søkjer berre
 noko nokon mykje sjølv utan ein eit eitt tenester teneste regjeringa ordninga departementa
 forsøka kommunar fylkeskommunar skule skulen førebels endeleg handsame dykk
-dei deira mogleg vert verte gjev fekk sjå fleire saman heile
+dei deira mogleg vert verte gjev fekk sjå fleire saman heile attende treng utanfor synest tilskot ope
 """.split())
+
+#: Word shapes only one standard has: Nynorsk -leg/-lege and -ane, skule-/teneste- compounds;
+#: Bokmål -lig/-lige and hv- words.
+_NN_SHAPES = re.compile(r"^(\w{2,}leg|\w{4,}(?<!b)ane|skule\w*|tenest\w*)$")
+_NB_SHAPES = re.compile(r"^(\w{2,}lige?|hv\w+)$")
 
 _NB_FOLDED = frozenset(fold_ascii(w) for w in NB_ONLY)
 _NN_FOLDED = frozenset(fold_ascii(w) for w in NN_ONLY)
@@ -40,8 +46,8 @@ _NN_FOLDED_ONLY = _NN_FOLDED - _NB_FOLDED
 def marker_counts(text: str) -> tuple[int, int]:
     """Count (Bokmål-only, Nynorsk-only) words in ``text``, with or without æøå."""
     tokens = tokenize(normalize(text))
-    nb = sum(1 for t in tokens if t in NB_ONLY or fold_ascii(t) in _NB_FOLDED_ONLY)
-    nn = sum(1 for t in tokens if t in NN_ONLY or fold_ascii(t) in _NN_FOLDED_ONLY)
+    nb = sum(1 for t in tokens if t in NB_ONLY or fold_ascii(t) in _NB_FOLDED_ONLY or _NB_SHAPES.match(t))
+    nn = sum(1 for t in tokens if t in NN_ONLY or fold_ascii(t) in _NN_FOLDED_ONLY or _NN_SHAPES.match(t))
     return nb, nn
 
 

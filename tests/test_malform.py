@@ -8,6 +8,9 @@ from assistant.malform import MalformClassifier, marker_counts
     ("Hvor lenge kan et forsøk vare?", (1, 0)),
     ("kven kan sokje", (0, 2)),  # without æøå
     ("søknadsfrist", (0, 0)),
+    ("er det vanleg å søkje om skulefravær", (0, 3)),  # -leg, søkje, skule- compound
+    ("er det vanlig at kommunene søker", (2, 0)),  # -lig, kommunene
+    ("trenger allmennlege", (0, 0)),  # a doctor (lege) is no -leg word
 ])
 def test_marker_words_count_with_and_without_special_letters(text, counts):
     assert marker_counts(text) == counts
