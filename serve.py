@@ -1,7 +1,8 @@
 """Start the assistant's web service.
 
-    python serve.py                      build the index if it is missing or stale, serve on 127.0.0.1:5000
+    python serve.py                           build the index if missing or stale; Flask's server on 127.0.0.1:5000
     python serve.py --host 0.0.0.0 --port 8080
+    python serve.py --workers 4 --threads 2   production: gunicorn with that many worker processes
 """
 
 from __future__ import annotations
@@ -9,10 +10,47 @@ from __future__ import annotations
 import argparse
 import sys
 
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
 from assistant.app import create_app
 from assistant.config import build_dir, content_root
 from assistant.index import load_or_build
 from assistant.progress import ProgressBar
+
+
+class GunicornApp(BaseApplication):
+    """Runs the app under gunicorn; the app is created once in the master and shared by the workers."""
+
+    def __init__(self, app: Flask, options: dict[str, object]):
+        self.application, self.options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply ``options`` to gunicorn's settings."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """The WSGI application."""
+        return self.application
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, object]:
+    """The repository's gunicorn configuration."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "preload_app": True,  # the index is loaded once, read-only, and shared copy-on-write
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        # The access log shows method, path and status only: never a query string or body with visitor text.
+        "access_log_format": '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss',
+        "errorlog": "-",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,13 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn worker processes (0: Flask's own server)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     args = parser.parse_args(argv)
     root = content_root()
     load_or_build(root, build_dir(root), progress=ProgressBar())
     app = create_app()
     index = app.extensions["assistant"].index
-    print(f"Forsøksassistenten svarer på http://{args.host}:{args.port}/ (indeks {index.content_hash})")
-    app.run(host=args.host, port=args.port, debug=False)
+    print(f"Forsøksassistenten svarer på http://{args.host}:{args.port}/ (indeks {index.content_hash})", flush=True)
+    if args.workers > 0:
+        GunicornApp(app, gunicorn_options(args.host, args.port, args.workers, args.threads)).run()
+    else:
+        app.run(host=args.host, port=args.port, debug=False)
     return 0
 
 
