@@ -69,8 +69,14 @@ def _ranker(examples: list[Example]) -> tuple[dict[str, float], float]:
     y = [int(c.id == ex.expect) for ex in examples for c in ex.candidates]
     if len(set(y)) < 2:
         raise ValueError("the ranker needs both right and wrong candidates to learn from")
-    model = LogisticRegression(C=10.0, max_iter=5000).fit(np.array(X), np.array(y))
-    return dict(zip(FEATURES, model.coef_[0].tolist(), strict=True)), float(model.intercept_[0])
+    X = np.array(X)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=5000).fit((X - mean) / scale, np.array(y))
+    # Fold the standardisation into the weights, so ranking needs no scaler.
+    weights = model.coef_[0] / scale
+    bias = float(model.intercept_[0] - (model.coef_[0] * mean / scale).sum())
+    return dict(zip(FEATURES, weights.tolist(), strict=True)), bias
 
 
 def choose_threshold(confidences: list[float], correct: list[bool], out_of_scope: list[bool],

@@ -16,6 +16,7 @@ The order of decisions for one message:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +30,13 @@ from .messages import CONTACT, fallback_text
 from .reply import Reply, Suggestion
 from .retrieval import Candidate
 from .sessions import MemorySessionStore, SessionState, SessionStore, new_session_id, valid_session_id
-from .text import TextPipeline, normalize, tokenize
+from .text import normalize, tokenize
 
-_FOLLOW_UP_OPENERS = ("og ", "men ", "så ", "då ", "da ", "kva med", "hva med", "enn ", "og kva", "og hva")
+_FOLLOW_UP_OPENERS = ("og ", "men ", "så ", "då ", "da ", "kva med", "hva med", "enn ", "kva då", "hva da")
+_FOLLOW_UP_TAILS = {"då", "da", "også", "òg", "og"}
+_OPENER = re.compile(r"(?<=[,.!?:;])\s+")
+_OPENER_INTENTS = {"greeting", "thanks", "feedback_positive"}
+_ACKNOWLEDGEMENTS = {"ok", "okei", "ja", "nei", "greitt", "flott", "supert", "fint"}
 _SWITCH = {"switch_nn": "nn", "switch_nb": "nb"}
 
 
@@ -101,25 +106,31 @@ class Assistant:
         session = session or new_session_id()
         state = self.sessions.get(session) or SessionState()
         reply = self._respond(question or "", lang, state, choice)
+        if reply.intent != "english":
+            state.last_lang = reply.lang
         self.sessions.put(session, state)
         return Reply(**{**reply.__dict__, "session": session})
 
     def _respond(self, question: str, lang: str | None, state: SessionState, choice: str | None) -> Reply:
         entries = self.index.kb.by_id
-        reply_lang = lang or state.lang or self.detect_lang(question)
+        detected = self.index.malform.predict(question, prior=state.last_lang) if question else None
+        reply_lang = lang or state.lang or detected or state.last_lang or "nb"
         if choice is not None:
             return self._answer(question or entries[choice].part(reply_lang).questions[0], entries[choice],
                                 reply_lang, 1.0, [], state)
-        intent, _ = self.index.intents.predict(question)
+        intent, probability = self.index.intents.predict(question)
         if intent in _SWITCH:
             state.lang = _SWITCH[intent]
             return self._intent(question, intent, state.lang, state)
+        opener, body = self._split_opener(question)
+        if intent != NONE and probability >= 0.8 and not opener and len(tokenize(normalize(body))) <= 4:
+            return self._intent(question, intent, reply_lang, state)
         english = looks_english(question)
-        ranking = self._rank_with_context(question, state)
+        ranking = self._rank_with_context(body, state)
         if self.confident(ranking) and not english:
-            greeting = self._greeting_first(question)
+            prefix = messages.GREETING_PREFIX if opener == "greeting" else ""
             return self._answer(question, entries[ranking.top.id], reply_lang, ranking.confidence,
-                                ranking.candidates, state, prefix=messages.GREETING_PREFIX if greeting else "")
+                                ranking.candidates, state, prefix=prefix)
         if english:
             return self._english(question, ranking, state)
         if intent != NONE:
@@ -133,31 +144,46 @@ class Assistant:
 
     # -- steps ------------------------------------------------------------------------------
 
+    def _split_opener(self, question: str) -> tuple[str | None, str]:
+        """Split off a leading greeting or acknowledgement ("Hei!", "Ok,"): (its kind, the rest)."""
+        parts = _OPENER.split(question.strip(), maxsplit=1)
+        if len(parts) < 2 or not parts[1].strip() or len(tokenize(normalize(parts[0]))) > 3:
+            return None, question
+        intent, _ = self.index.intents.predict(parts[0])
+        if intent in _OPENER_INTENTS:
+            return intent, parts[1]
+        if " ".join(tokenize(normalize(parts[0]))) in _ACKNOWLEDGEMENTS:
+            return "acknowledgement", parts[1]
+        return None, question
+
     def _rank_with_context(self, question: str, state: SessionState) -> Ranking:
+        """Rank ``question``; a follow-up is also ranked together with the conversation's topic.
+
+        The topic's key words (one, then two) are added to the message when it reads as a follow-up
+        ("og ...", "kva med ...", "... då?"), or when it is short, not confidently answered alone and
+        uses only words the knowledge base knows; that wins when it leads confidently to another
+        entry than the topic itself.
+        """
         alone = self.rank(question)
-        if state.topic is None or not self._looks_like_follow_up(question):
-            return alone
-        topic = self.index.kb.by_id.get(state.topic)
+        topic = self.index.kb.by_id.get(state.topic) if state.topic else None
         if topic is None:
             return alone
-        combined = self.rank(f"{topic.nb.questions[0]} {question}")
-        if self.confident(combined) and combined.top.id != state.topic:
-            return combined
-        if self.confident(alone):
-            return alone
-        return combined if self.confident(combined) else alone
+        if not self._follow_up_marker(question):
+            known = self.index.retriever.vocabulary_.unknown_share(question) == 0.0
+            if self.confident(alone) or not known or len(tokenize(normalize(question))) > 5:
+                return alone
+        terms = self.index.retriever.key_terms_.get(topic.id, [])
+        for k in (1, 2):
+            combined = self.rank(" ".join([*terms[:k], question]))
+            if self.confident(combined) and combined.top.id != topic.id:
+                return combined
+        return alone
 
     @staticmethod
-    def _looks_like_follow_up(question: str) -> bool:
+    def _follow_up_marker(question: str) -> bool:
         text = normalize(question)
-        terms = TextPipeline().terms(question)
-        return text.startswith(_FOLLOW_UP_OPENERS) or len(terms) <= 3 or len(tokenize(text)) <= 5
-
-    def _greeting_first(self, question: str) -> bool:
-        head = normalize(question).split(",")[0].split("!")[0]
-        if len(tokenize(head)) > 3 or head == normalize(question):
-            return False
-        return self.index.intents.predict(head)[0] == "greeting"
+        words = tokenize(text)
+        return text.startswith(_FOLLOW_UP_OPENERS) or bool(words and words[-1] in _FOLLOW_UP_TAILS)
 
     def _close_calls(self, ranking: Ranking) -> list[str]:
         top = ranking.top

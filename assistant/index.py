@@ -45,7 +45,7 @@ class Settings:
     """Knobs that shape the index; part of its hash."""
 
     fuzzy_scorer: str = "token_set_ratio"
-    top_k: int = 8
+    top_k: int = 10
     folds: int = 5
     max_oos_rate: float = 0.03
 

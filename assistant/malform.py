@@ -30,6 +30,7 @@ ikkje kva korleis kven kvifor kor kvar eg frå vere vore kommunane fylkeskommuna
 noko nokon mykje sjølv utan ein eit eitt tenester teneste regjeringa ordninga departementa
 forsøka kommunar fylkeskommunar skule skulen førebels endeleg handsame dykk
 dei deira mogleg vert verte gjev fekk sjå fleire saman heile attende treng utanfor synest tilskot ope
+då heilt morgon hjelpa
 """.split())
 
 #: Word shapes only one standard has: Nynorsk -leg/-lege and -ane, skule-/teneste- compounds;
@@ -67,11 +68,17 @@ class MalformClassifier:
         self.model.fit(texts, langs)
         return self
 
-    def predict(self, text: str, default: str = "nb") -> str:
-        """The målform of ``text``; ``default`` when nothing in it tells the two apart."""
+    def predict(self, text: str, default: str = "nb", prior: str | None = None) -> str:
+        """The målform of ``text``; ``default`` when nothing in it tells the two apart.
+
+        ``prior`` is the målform a conversation has used so far: a short message without marker
+        words keeps it rather than trusting n-grams of two or three words.
+        """
         nb, nn = marker_counts(text)
         if nb != nn:
             return "nb" if nb > nn else "nn"
+        if prior is not None and len(tokenize(normalize(text))) < 4:
+            return prior
         if self.model is None or not tokenize(normalize(text)):
             return default
         proba = dict(zip(self.model.classes_, self.model.predict_proba([text])[0], strict=True))

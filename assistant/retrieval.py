@@ -8,7 +8,8 @@ weights that rank those vectors live in :mod:`assistant.calibration`.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -176,6 +177,28 @@ class Vocabulary:
         return sum(not self.known(t) for t in terms) / len(terms) if terms else 0.0
 
 
+def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str, list[str]]:
+    """Each entry's most distinctive words: frequent in its own phrasings, rare in other entries'.
+
+    A follow-up such as "og for den endelige søknaden?" is resolved by adding the topic's first
+    key word ("fristen"), which names the topic without drowning the new question.
+    """
+    counts: dict[str, Counter[str]] = {}
+    spread: Counter[str] = Counter()
+    drop = stopwords()
+    for entry in kb.entries:
+        questions = [q for lang in LANGS for q in entry.part(lang).questions]
+        words: Counter[str] = Counter()
+        for question in questions:
+            words.update({t for t in pipeline.canonical_tokens(question) if t not in drop})
+        counts[entry.id] = Counter({w: n / len(questions) for w, n in words.items()})
+        spread.update(words.keys())
+    total = len(kb.entries)
+    return {eid: [w for w, _ in sorted(((w, share * math.log(total / spread[w])) for w, share in c.items()),
+                                       key=lambda item: -item[1])[:k]]
+            for eid, c in counts.items()}
+
+
 _GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word")
 _QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
 
@@ -190,7 +213,7 @@ class HybridRetriever:
     """
 
     fuzzy_scorer: str = "token_set_ratio"
-    top_k: int = 8
+    top_k: int = 10
     prior: dict[str, float] = field(default_factory=lambda: {
         "q_word": 0.35, "q_char": 0.35, "q_fuzzy": 0.2, "a_word": 0.05, "page": 0.05})
 
@@ -217,6 +240,7 @@ class HybridRetriever:
         pipeline = self.q_word_.pipeline
         self.entry_terms_ = {e.id: {t for lang in LANGS for text in (*e.part(lang).questions, e.part(lang).answer)
                                     for t in pipeline.terms(text)} for e in kb.entries}
+        self.key_terms_ = key_terms(kb, pipeline)
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
         self.passages_ = {p.id: p for p in passages}

@@ -1,9 +1,9 @@
 """Conversation state between turns, behind a small store interface.
 
 A session holds no personal data: only the entry the conversation is about, the målform the
-visitor asked for, and how many fallbacks came in a row. The store is in memory by default
-(one process) and Redis when several workers or hosts share sessions. State expires after
-``ttl`` seconds of inactivity.
+visitor asked for, the målform of the last reply, and how many fallbacks came in a row. The
+store is in memory by default (one process) and Redis when several workers or hosts share
+sessions. State expires after ``ttl`` seconds of inactivity.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class SessionState:
     topic: str | None = None
     lang: str | None = None
     fails: int = 0
+    last_lang: str | None = None
 
 
 def new_session_id() -> str:

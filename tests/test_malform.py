@@ -23,7 +23,9 @@ def test_classifier_falls_back_to_ngrams_and_then_to_the_default():
     model = MalformClassifier().fit(texts, langs)
     assert model.predict("Kor lenge varer det?") == "nn"
     assert model.predict("Hvem bestemmer?") == "nb"
-    assert model.predict("handsama") == "nn"
+    assert model.predict("søknaden vart handsama no") == "nn"  # no marker word: n-grams decide
+    assert model.predict("takk for svaret", prior="nb") == "nb"  # short, no marker: the conversation's målform
+    assert model.predict("takk for hjelpa", prior="nb") == "nn"  # a marker word still decides
     assert model.predict("???", default="nn") == "nn"
     assert MalformClassifier().predict("søknadsfrist") == "nb"
 

@@ -60,9 +60,9 @@ def test_invalid_session_or_choice_is_refused(assistant):
 def test_redis_store_shares_state_and_expires(redis_url):
     store = session_store(redis_url, ttl=1)
     assert isinstance(store, RedisSessionStore)
-    store.put("testsess01", SessionState(topic="varighet", lang="nn", fails=1))
+    store.put("testsess01", SessionState(topic="varighet", lang="nn", fails=1, last_lang="nn"))
     other = RedisSessionStore(redis_url, ttl=1)  # another worker
-    assert other.get("testsess01") == SessionState(topic="varighet", lang="nn", fails=1)
+    assert other.get("testsess01") == SessionState(topic="varighet", lang="nn", fails=1, last_lang="nn")
     assert store.client.ttl(store.prefix + "testsess01") in (0, 1)
     store.client.delete(store.prefix + "testsess01")
     assert other.get("testsess01") is None
