@@ -59,3 +59,18 @@ def test_export_csv_opens_in_excel(index):
     result = subprocess.run([sys.executable, "-m", "assistant", "export", "--format", "csv"], capture_output=True,
                             cwd=ROOT, timeout=120, check=False)
     assert result.stdout.startswith("\ufeffid;".encode())
+
+
+def test_stdin_with_session_replays_one_conversation(index):
+    result = run_cli("ask", "--json", "--session", "replay-0001",
+                     stdin="Kor lenge kan eit forsøk vare?\nog kan det forlengast?\ntakk for hjelpa\n")
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["session"] for r in replies] == ["replay-0001"] * 3
+    assert [r["id"] for r in replies[:2]] == ["varighet", "forlengelse"]
+    assert replies[2]["intent"] == "thanks" and replies[2]["lang"] == "nn"
+
+
+def test_invalid_session_id_is_refused_by_the_cli():
+    result = run_cli("ask", "--session", "no spaces allowed", "hei")
+    assert result.returncode == 2 and "samtale-id" in result.stderr
