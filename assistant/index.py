@@ -29,6 +29,7 @@ from .malform import MalformClassifier
 from .retrieval import HybridRetriever
 
 INDEX_FILE = "index.joblib"
+CURRENT_FILE = "current"
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The folders whose files decide the index's hash, relative to the project root.
 CONTENT_DIRS = ("faq", "corpus", "eval/devset")
@@ -126,8 +127,28 @@ def build_index(root: Path, settings: Settings | None = None, progress: Progress
                  dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), devset, predictions)
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)
+
+
+def mark_current(build_dir: Path, content_hash: str) -> None:
+    """Point ``build_dir/current`` at the index every worker should answer from."""
+    _write_atomically(build_dir / CURRENT_FILE, content_hash.encode())
+
+
+def current_hash(build_dir: Path) -> str | None:
+    """The hash in ``build_dir/current``, or None when no index was marked current yet."""
+    try:
+        return (build_dir / CURRENT_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def save_index(index: Index, build_dir: Path) -> Path:
-    """Write ``index`` atomically to ``build_dir/<hash>/index.joblib`` and return that path."""
+    """Write ``index`` atomically to ``build_dir/<hash>/index.joblib``, mark it current, return its path."""
     target = build_dir / index.content_hash
     target.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target, suffix=".tmp")
@@ -137,6 +158,7 @@ def save_index(index: Index, build_dir: Path) -> Path:
     (target / "meta.json").write_text(json.dumps({
         "hash": index.content_hash, "built_at": index.built_at, "entries": len(index.kb.entries),
         "pages": len(index.kb.pages), "threshold": index.calibration.threshold}, indent=2), encoding="utf-8")
+    mark_current(build_dir, index.content_hash)
     return target / INDEX_FILE
 
 
@@ -165,7 +187,9 @@ def load_or_build(root: Path, build_dir: Path, settings: Settings | None = None,
     path = index_path(root, build_dir, settings)
     if path.is_file():
         try:
-            return load_index(path)
+            index = load_index(path)
+            mark_current(build_dir, index.content_hash)
+            return index
         except IndexLoadError:
             pass
     index = build_index(root, settings, progress)

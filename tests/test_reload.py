@@ -1,0 +1,43 @@
+from dataclasses import replace
+
+from assistant.dialogue import Assistant
+from assistant.index import current_hash, mark_current, save_index
+from assistant.reload import IndexWatcher
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_worker_swaps_in_the_index_marked_current(index, tmp_path):
+    save_index(index, tmp_path)
+    newer = replace(index, content_hash="feedfacefeedface")
+    save_index(newer, tmp_path)
+    assert current_hash(tmp_path) == "feedfacefeedface"
+    mark_current(tmp_path, index.content_hash)
+    clock = Clock()
+    assistant = Assistant(index)
+    watcher = IndexWatcher(assistant, tmp_path, every=2.0, clock=clock)
+    assert not watcher.check()  # nothing changed
+    mark_current(tmp_path, "feedfacefeedface")
+    clock.now += 1.0
+    assert not watcher.check() and assistant.index.content_hash == index.content_hash  # not due yet
+    clock.now += 1.5
+    assert watcher.check() and assistant.index.content_hash == "feedfacefeedface"
+    assert assistant.ask("Kor lenge kan eit forsøk vare?").id == "varighet"
+
+
+def test_a_broken_current_index_is_not_swapped_in(index, tmp_path):
+    save_index(index, tmp_path)
+    (tmp_path / "badbadbadbadbad0").mkdir()
+    (tmp_path / "badbadbadbadbad0" / "index.joblib").write_bytes(b"broken")
+    mark_current(tmp_path, "badbadbadbadbad0")
+    clock = Clock()
+    assistant = Assistant(index)
+    watcher = IndexWatcher(assistant, tmp_path, every=0.0, clock=clock)
+    assert not watcher.check()
+    assert assistant.index is index
