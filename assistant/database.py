@@ -1,0 +1,353 @@
+"""The question log and feedback store: SQLite in the instance folder by default, PostgreSQL when configured.
+
+One row per answered question: the time (UTC), a keyed hash of the session id (HMAC-SHA256 with the
+app's ``SECRET_KEY``, so the raw id is never stored), the question *masked* by
+:func:`assistant.masking.mask`, the kinds of personal data masked, the målform, the entry or intent
+answered, the confidence and the fallback flag; later the visitor's feedback (helpful, masked comment,
+time). No IP address, raw question or cookie is stored, and this module logs masked text only.
+
+The schema is versioned with the Alembic migrations in ``assistant/migrations`` (configured in code, no
+``alembic.ini``): :meth:`QuestionLog.migrate` runs them; every other method runs them first if they have
+not run yet, so a log whose database was down at start-up heals once the database is back.
+
+Errors: every method raises :class:`LogUnavailable` when the database cannot be reached or refuses the
+operation; nothing is dropped silently. The caller (the API) decides how to degrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.pool import StaticPool
+
+from .masking import mask, mask_report
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: The SQLite file in the instance folder when no ``DATABASE_URL`` is configured.
+DEFAULT_SQLITE_NAME = "questions.sqlite3"
+_REPLY_ID = re.compile(r"[0-9a-f]{32}")
+_MIGRATION_LOCK_KEY = 0x666F72736F6B  # PostgreSQL advisory lock taken while migrating ("forsok")
+T = TypeVar("T")
+
+
+class LogUnavailable(RuntimeError):
+    """The question log's database could not be reached or refused the operation.
+
+    Raised by :class:`QuestionLog` instead of losing a record silently; the database error is chained
+    as ``__cause__`` (its text holds no statement parameters, and the question is masked before any
+    statement is built anyway).
+    """
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores it as naive UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Convert to UTC; naive for SQLite, which has no time zones."""
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+#: The runtime view of the table; its schema is created and changed by the migrations only.
+question_log = sa.Table(
+    "question_log", metadata,
+    sa.Column("reply_id", sa.String(32), primary_key=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("session_hash", sa.String(64)),
+    sa.Column("question", sa.Text(), nullable=False),
+    sa.Column("masked", sa.String(255), nullable=False, server_default=""),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("entry_id", sa.String(255)),
+    sa.Column("intent", sa.String(255)),
+    sa.Column("confidence", sa.Float(), nullable=False),
+    sa.Column("fallback", sa.Boolean(), nullable=False),
+    sa.Column("helpful", sa.Boolean()),
+    sa.Column("comment", sa.Text()),
+    sa.Column("feedback_at", UTCDateTime()),
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One logged question, as stored (masked question, hashed session)."""
+
+    reply_id: str
+    created_at: datetime
+    session_hash: str | None
+    question: str
+    masked: tuple[str, ...]
+    lang: str
+    entry_id: str | None
+    intent: str | None
+    confidence: float
+    fallback: bool
+    helpful: bool | None
+    comment: str | None
+    feedback_at: datetime | None
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def engine_url(url: str) -> sa.URL:
+    """``url`` parsed; a bare ``postgres://``/``postgresql://`` URL gets the psycopg (3) driver."""
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """The Alembic configuration for the question log's migrations, built in code (no ``alembic.ini``).
+
+    ``url`` is only needed when Alembic opens its own connection, e.g. for
+    ``alembic.command.revision(alembic_config(url), "message", autogenerate=True)``.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        config.set_main_option("sqlalchemy.url", engine_url(url).render_as_string(hide_password=False))
+    return config
+
+
+def _create_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` that never puts statement parameters in messages or logs.
+
+    SQLite: WAL journal, and every transaction starts with ``BEGIN IMMEDIATE`` so that writers (and two
+    processes migrating at once) wait for each other (up to the 5 s busy timeout) instead of failing.
+    """
+    parsed = engine_url(url)
+    options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, **options)
+    if parsed.database in (None, "", ":memory:"):
+        options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        with contextlib.suppress(OSError):  # an unwritable folder shows up as LogUnavailable on first use
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parsed, **options)
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun by _begin, not by the driver
+        with contextlib.suppress(sqlite3.OperationalError):  # busy (another writer): a later connection sets it
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class QuestionLog:
+    """The question log over the database at ``url`` (any SQLAlchemy URL; SQLite or PostgreSQL).
+
+    ``secret`` keys the session hash (the app passes ``SECRET_KEY``); without one a random key is made,
+    so sessions can be linked only within this process. ``clock`` returns the current aware time
+    (tests pass a fake one). Creating a log does not connect; see :meth:`migrate`.
+    """
+
+    def __init__(self, url: str, secret: str | None = None, *, clock: Callable[[], datetime] = utcnow):
+        self.url = url
+        self.engine = _create_engine(url)
+        self.clock = clock
+        self._secret = (secret or secrets.token_hex(32)).encode()
+        self._migrated = False
+        self._lock = threading.Lock()
+        #: The last UTC day on which :func:`purge_if_due` ran (per process).
+        self.purged_on: date | None = None
+
+    def __repr__(self) -> str:
+        return f"QuestionLog({engine_url(self.url).render_as_string(hide_password=True)!r})"
+
+    def migrate(self) -> None:
+        """Bring the schema up to the newest Alembic revision (creating it in an empty database).
+
+        Raises :class:`LogUnavailable` when the database cannot be reached.
+        """
+        config = alembic_config()
+        try:
+            with self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except sa.exc.SQLAlchemyError as exc:
+            logger.warning("Spørsmålsloggen kunne ikke migreres: %s", _describe(exc))
+            raise LogUnavailable("the question log's database could not be migrated") from exc
+        self._migrated = True
+
+    def _run(self, work: Callable[[sa.Connection], T]) -> T:
+        if not self._migrated:
+            with self._lock:
+                if not self._migrated:
+                    self.migrate()
+        try:
+            with self.engine.begin() as connection:
+                return work(connection)
+        except sa.exc.SQLAlchemyError as exc:
+            logger.warning("Spørsmålsloggen er utilgjengelig: %s", _describe(exc))
+            raise LogUnavailable("the question log's database is unavailable") from exc
+
+    def session_hash(self, session: str | None) -> str | None:
+        """The keyed hash (HMAC-SHA256, hex) stored instead of the session id; None for no session."""
+        if session is None:
+            return None
+        return hmac.new(self._secret, session.encode(), hashlib.sha256).hexdigest()
+
+    def record(self, *, session: str | None, question: str, lang: str, entry_id: str | None, intent: str | None,
+               confidence: float, fallback: bool) -> str:
+        """Store one answered question (masked) and return its new ``reply_id`` (uuid4 hex).
+
+        Raises :class:`LogUnavailable` when it could not be stored.
+        """
+        masked = mask_report(question)
+        reply_id = uuid.uuid4().hex
+        row = {"reply_id": reply_id, "created_at": self.clock(), "session_hash": self.session_hash(session),
+               "question": masked.text, "masked": ",".join(dict.fromkeys(masked.found)), "lang": lang,
+               "entry_id": entry_id, "intent": intent, "confidence": float(confidence), "fallback": bool(fallback)}
+        self._run(lambda connection: connection.execute(question_log.insert().values(**row)))
+        logger.debug("Lagret spørsmål %s: %s", reply_id, masked.text)
+        return reply_id
+
+    def add_feedback(self, reply_id: str, helpful: bool, comment: str | None = None) -> bool:
+        """Store the visitor's feedback on ``reply_id`` (the comment masked); False when it is unknown.
+
+        Later feedback on the same reply replaces earlier feedback. Raises :class:`LogUnavailable`
+        when it could not be stored.
+        """
+        if not isinstance(reply_id, str) or not _REPLY_ID.fullmatch(reply_id):
+            return False
+        masked_comment = mask(comment).strip() or None if comment else None
+        statement = (question_log.update().where(question_log.c.reply_id == reply_id)
+                     .values(helpful=bool(helpful), comment=masked_comment, feedback_at=self.clock()))
+        updated = self._run(lambda connection: connection.execute(statement).rowcount)
+        logger.debug("Tilbakemelding på %s: %s", reply_id, "lagret" if updated else "ukjent svar")
+        return updated == 1
+
+    def purge(self, older_than: timedelta) -> int:
+        """Delete the records made more than ``older_than`` ago; return how many were deleted."""
+        if older_than < timedelta(0):
+            raise ValueError("older_than must not be negative")
+        statement = question_log.delete().where(question_log.c.created_at < self.clock() - older_than)
+        return self._run(lambda connection: connection.execute(statement).rowcount)
+
+    def records(self, since: datetime | None = None) -> list[Record]:
+        """The records made at or after ``since`` (all when None), oldest first."""
+        statement = sa.select(question_log).order_by(question_log.c.created_at, question_log.c.reply_id)
+        if since is not None:
+            statement = statement.where(question_log.c.created_at >= since)
+        rows = self._run(lambda connection: connection.execute(statement).mappings().all())
+        return [_record(row) for row in rows]
+
+    def get(self, reply_id: str) -> Record | None:
+        """The record of ``reply_id``, or None."""
+        statement = sa.select(question_log).where(question_log.c.reply_id == reply_id)
+        row = self._run(lambda connection: connection.execute(statement).mappings().first())
+        return _record(row) if row else None
+
+
+def _record(row: Mapping[str, Any]) -> Record:
+    return Record(**{**row, "masked": tuple(filter(None, row["masked"].split(",")))})
+
+
+def _describe(exc: sa.exc.SQLAlchemyError) -> str:
+    """The first line of a database error (statement parameters are hidden by the engine)."""
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def purge_if_due(log: QuestionLog, days: int | None) -> int | None:
+    """Apply the retention period: purge records older than ``days`` at most once per UTC day per log.
+
+    The app calls this before every request; all calls but the first of a day cost one date comparison.
+    The day is marked as done *before* the purge runs, so a database that is down is tried once a day,
+    not on every request; the failure is logged as a warning, and the next day's purge catches up
+    (it deletes everything older than the period). Each process (each worker) has its own log, so each
+    purges once a day. ``days`` of None or 0 turns purging off. Returns the number of rows deleted,
+    or None when no purge ran.
+    """
+    if not days:
+        return None
+    today = log.clock().astimezone(UTC).date()
+    if log.purged_on == today:
+        return None
+    with log._lock:
+        if log.purged_on == today:
+            return None
+        log.purged_on = today
+    try:
+        deleted = log.purge(timedelta(days=days))
+    except LogUnavailable:
+        logger.warning("Sletting av spørsmål eldre enn %d dager feilet; prøver igjen i morgen", days)
+        return None
+    logger.info("Slettet %d spørsmål eldre enn %d dager", deleted, days)
+    return deleted
+
+
+def open_log(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> QuestionLog:
+    """The log for a Flask config: ``DATABASE_URL`` (config, else the environment), else SQLite in the instance folder.
+
+    ``ASSISTANT_DATABASE_URL`` reaches the config through the app's ``ASSISTANT_*`` variables; a plain
+    ``DATABASE_URL`` variable is used when the config has none.
+    """
+    url = (config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+           or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}")
+    return QuestionLog(str(url), str(config.get("SECRET_KEY") or "") or None)
+
+
+def init_app(app: Flask) -> QuestionLog:
+    """Create the app's log (``app.extensions["log"]``), migrate it, and purge by ``RETENTION_DAYS`` daily.
+
+    A database that is down at start-up is logged as a warning; the app still starts, and the log
+    migrates on first use.
+    """
+    log = open_log(app.config, app.instance_path)
+    try:
+        log.migrate()
+    except LogUnavailable:
+        app.logger.warning("Spørsmålsloggen er utilgjengelig ved oppstart; prøver igjen ved første bruk")
+    app.extensions["log"] = log
+
+    @app.before_request
+    def _apply_retention() -> None:
+        purge_if_due(log, app.config.get("RETENTION_DAYS"))
+
+    return log

@@ -1,0 +1,224 @@
+import random
+import re
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.masking import TOKENS, Masked, fnr_kind, mask, mask_report, valid_account
+
+FNR_WEIGHTS = ((3, 7, 6, 1, 8, 9, 4, 5, 2), (5, 4, 3, 2, 7, 6, 5, 4, 3, 2))
+
+
+def control_digit(digits: str, weights: tuple[int, ...]) -> int | None:
+    rest = 11 - sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
+    return None if rest == 10 else rest % 11
+
+
+def make_fnr(born: date, individual: int, d_number: bool = False) -> str | None:
+    """A fødselsnummer (or D-nummer) with correct mod-11 control digits; None when the combination has none."""
+    day = born.day + (40 if d_number else 0)
+    base = f"{day:02d}{born.month:02d}{born.year % 100:02d}{individual:03d}"
+    k1 = control_digit(base, FNR_WEIGHTS[0])
+    if k1 is None:
+        return None
+    k2 = control_digit(base + str(k1), FNR_WEIGHTS[1])
+    return None if k2 is None else f"{base}{k1}{k2}"
+
+
+def random_fnr(rng: random.Random, d_number: bool = False) -> str:
+    while True:
+        born = date(1900, 1, 1) + timedelta(days=rng.randrange(0, 45000))
+        number = make_fnr(born, rng.randrange(1000), d_number)
+        if number:
+            return number
+
+
+def make_account(rng: random.Random) -> str:
+    while True:
+        base = "".join(rng.choice("0123456789") for _ in range(10))
+        rest = 11 - sum(int(d) * w for d, w in zip(base, FNR_WEIGHTS[1], strict=True)) % 11
+        if rest != 10:
+            return f"{base}{rest % 11}"
+
+
+def spaced(number: str) -> str:
+    return f"{number[:6]} {number[6:]}"
+
+
+# --- generated valid and invalid numbers ---------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(200))
+def test_generated_valid_fodselsnummer_is_labelled_and_masked(seed):
+    rng = random.Random(seed)
+    fnr = random_fnr(rng)
+    assert fnr_kind(fnr) == "fødselsnummer"
+    for written in (fnr, spaced(fnr)):
+        result = mask_report(f"Mitt fødselsnummer er {written}, hva gjør jeg?")
+        assert result.text == "Mitt fødselsnummer er «[fødselsnummer]», hva gjør jeg?"
+        assert result.found == ("fødselsnummer",)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_generated_valid_d_nummer_is_labelled_and_masked(seed):
+    dnr = random_fnr(random.Random(seed), d_number=True)
+    assert fnr_kind(dnr) == "d-nummer" and int(dnr[:2]) > 40
+    for written in (dnr, spaced(dnr)):
+        assert mask_report(f"D-nummer: {written}").found == ("d-nummer",)
+        assert dnr[6:] not in mask(f"D-nummer: {written}")
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_fodselsnummer_with_a_wrong_control_digit_is_still_masked(seed):
+    rng = random.Random(seed)
+    fnr = random_fnr(rng)
+    position = rng.choice((9, 10))
+    wrong = fnr[:position] + str((int(fnr[position]) + rng.randrange(1, 10)) % 10) + fnr[position + 1:]
+    assert fnr_kind(wrong) is None
+    result = mask_report(f"nr {wrong} og {spaced(wrong)}")
+    assert result.text in {f"nr {a} og {b}" for a in (TOKENS["nummer"], TOKENS["kontonummer"])
+                           for b in (TOKENS["nummer"], TOKENS["kontonummer"])}
+    assert "fødselsnummer" not in result.found
+
+
+@pytest.mark.parametrize("digits", ["00000000000", "99999999999", "31129999999", "32010112345", "01130112345"])
+def test_any_eleven_digit_run_is_masked(digits):
+    assert fnr_kind(digits) is None
+    assert mask(f"({digits})") in {"(«[nummer]»)", "(«[kontonummer]»)"}
+
+
+def test_invalid_dates_are_not_fodselsnummer():
+    assert fnr_kind("30020112345") is None  # 30 February
+    assert fnr_kind("0101901234") is None  # 10 digits
+    assert fnr_kind("0101901234x") is None
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_generated_account_numbers_in_every_layout(seed):
+    account = make_account(random.Random(seed))
+    assert valid_account(account)
+    for written in (f"{account[:4]}.{account[4:6]}.{account[6:]}", f"{account[:4]} {account[4:6]} {account[6:]}"):
+        assert mask_report(f"Konto {written}.") == Masked("Konto «[kontonummer]».", ("kontonummer",))
+    assert mask(f"konto {account}") in {"konto «[kontonummer]»", "konto «[fødselsnummer]»", "konto «[d-nummer]»"}
+
+
+# --- phone, e-mail, address: examples ------------------------------------------------------------------
+
+@pytest.mark.parametrize("phone", [
+    "12345678", "123 45 678", "12 34 56 78", "1234 5678", "22 24 72 01", "+47 22 24 72 01", "+4722247201",
+    "0047 22247201", "004722247201", "(+47) 912 34 567", "47 91234567", "22\u00a024\u00a072\u00a001",
+])
+def test_phone_numbers_are_masked_with_their_prefix(phone):
+    assert mask_report(f"Ring meg på {phone}!") == Masked("Ring meg på «[telefon]»!", ("telefon",))
+
+
+@pytest.mark.parametrize("email", ["ola.nordmann@example.no", "postmottak@kdd.dep.no", "a+b_c@sub-1.kommune.no",
+                                   "Øyvind@eksempel.no"])
+def test_email_addresses_are_masked(email):
+    assert mask(f"Skriv til {email}.") == "Skriv til «[e-post]»."
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Jeg bor i Storgata 12, 0155 Oslo", "Jeg bor i «[adresse]», 0155 Oslo"),
+    ("Adressen er Kongens gate 5B.", "Adressen er «[adresse]»."),
+    ("Akersgata 59 er departementet", "«[adresse]» er departementet"),
+    ("besøk Karl Johans gate 22", "besøk «[adresse]»"),
+    ("i Bygdøy allé 3 og Trondheimsveien 2-4", "i «[adresse]» og «[adresse]»"),
+    ("Storgt. 5 eller Øvre Slottsgate 2 C", "«[adresse]» eller «[adresse]»"),
+    ("nynorsk: Fjellvegen 7, Sjøvegen 12 A", "nynorsk: «[adresse]», «[adresse]»"),
+    ("Youngstorget 1, Strandkaien 4 og Tollbugata 3", "«[adresse]», «[adresse]» og «[adresse]»"),
+    ("skrev storgata 5 med liten bokstav", "skrev «[adresse]» med liten bokstav"),
+])
+def test_street_addresses_with_a_number_are_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Søknadsfristen var 8. september 2023.",
+    "Hva sier § 3 i forsøksloven?",
+    "lov 26. juni 1992 nr. 87 om forsøk i offentlig forvaltning",
+    "Forsøket varer fra 2024 til 2028, jf. Prop. 94 L (2022–2023).",
+    "i årene 2023 2024",
+    "Gjelder det alle 4 kommunene som har valgt 2 forsøk?",
+    "Vi kom på plass 2 av 10.",
+    "Høringen 3. mai og endringen 1. januar 2024",
+    "Rundskriv H-26/05 kapittel 3 punkt 2.1",
+    "Organisasjonsnummer 974 760 673 eller 974760673",
+    "Tilskuddet er 1 000 000 kroner, kr 500 000 eller 12 000 000.",
+    "Kommunenummer 0301, postnummer 0155 Oslo",
+    "Storgata er fin.",
+    "Kl. 12.30 den 01.02.2024",
+])
+def test_ordinary_text_is_left_alone(text):
+    assert mask_report(text).text == text
+    assert mask_report(text).found == ()
+
+
+def test_report_lists_every_kind_in_order():
+    result = mask_report("Ring 22 24 72 01 eller skriv til a@b.no, jeg bor i Storgata 1")
+    assert result.found == ("e-post", "telefon", "adresse")
+
+
+# --- properties ----------------------------------------------------------------------------------------
+
+fnr_strategy = st.builds(make_fnr, st.dates(date(1854, 1, 1), date(2039, 12, 31)), st.integers(0, 999),
+                         st.booleans()).filter(bool)
+
+
+@st.composite
+def phone_strategy(draw):
+    digits = draw(st.text("0123456789", min_size=8, max_size=8))
+    groups = draw(st.sampled_from([(8,), (3, 2, 3), (2, 2, 2, 2), (4, 4)]))
+    if groups == (4, 4) and re.fullmatch(r"(19|20)\d\d(19|20)\d\d", digits):
+        digits = "9" + digits[1:]
+    parts, at = [], 0
+    for size in groups:
+        parts.append(digits[at:at + size])
+        at += size
+    prefix = draw(st.sampled_from(["", "+47", "+47 ", "0047", "0047 ", "(+47) "]))
+    return prefix + " ".join(parts)
+
+
+text_strategy = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+
+
+def place(value: str, text: str, at: int) -> str:
+    at = min(at, len(text))
+    return f"{text[:at]} {value} {text[at:]}"
+
+
+@settings(max_examples=300, database=None)
+@given(fnr_strategy, st.booleans(), text_strategy, st.integers(0, 60))
+def test_a_valid_fodselsnummer_anywhere_never_survives(fnr, with_space, text, at):
+    masked = mask(place(spaced(fnr) if with_space else fnr, text, at))
+    assert fnr not in masked and spaced(fnr) not in masked
+
+
+@settings(max_examples=300, database=None)
+@given(phone_strategy(), text_strategy, st.integers(0, 60))
+def test_a_phone_number_anywhere_never_survives(phone, text, at):
+    masked = mask(place(phone, text, at))
+    assert phone not in masked
+
+
+@settings(max_examples=300, database=None)
+@given(st.emails(), text_strategy, st.integers(0, 60))
+def test_an_email_address_anywhere_never_survives(email, text, at):
+    masked = mask(place(email, text, at))
+    assert email not in masked and "@" + email.split("@", 1)[1] not in masked
+
+
+@settings(max_examples=500, database=None)
+@given(st.one_of(text_strategy, st.builds(place, st.one_of(fnr_strategy, phone_strategy(), st.emails()),
+                                          text_strategy, st.integers(0, 60))))
+def test_masking_is_idempotent(text):
+    once = mask(text)
+    assert mask(once) == once
+
+
+@settings(max_examples=300, database=None)
+@given(st.text("0123456789 .-+@abcSgatveiænr§", max_size=40))
+def test_masking_is_idempotent_on_digit_heavy_text(text):
+    once = mask(text)
+    assert mask(once) == once
