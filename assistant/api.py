@@ -1,22 +1,45 @@
-"""The JSON API blueprint: ``POST /api/ask`` and ``GET /api/health``.
+"""The JSON API blueprint: ``POST /api/ask``, ``POST /api/feedback``, ``GET /api/health`` and the OpenAPI document.
 
 Every error is a JSON object ``{"error": {"code", "message"}}`` with a Norwegian message and the
-right status; no input gives a 500.
+right status; no input gives a 500. Visitor text is never logged here: the question log
+(``app.extensions["log"]``, :class:`assistant.database.QuestionLog`) masks what it stores.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .database import LogUnavailable
 from .dialogue import Assistant
 from .knowledge import LANGS
+from .openapi import openapi_document
+from .reply import Reply
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-_ASK_FIELDS = {"question", "lang"}
+#: The shape of a session id (the same as :func:`assistant.sessions.valid_session_id`, matched in full).
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+#: A reply id from the question log (uuid4 hex).
+REPLY_ID = re.compile(r"[0-9a-f]{32}")
+MAX_COMMENT_CHARS = 1000
+
+_ASK_FIELDS = {"question", "session", "lang"}
+_FEEDBACK_FIELDS = {"reply_id", "helpful", "comment"}
+
+#: Status -> (code, message) for errors raised by Flask, Werkzeug or Flask-Limiter.
+HTTP_ERRORS = {
+    400: ("bad_request", "Ugyldig forespørsel."),
+    404: ("not_found", "Finner ikke denne adressen."),
+    405: ("method_not_allowed", "Denne metoden er ikke tillatt her."),
+    413: ("payload_too_large", "Forespørselen er for stor (høyst 8 KiB)."),
+    415: ("unsupported_media_type", "Send forespørselen som JSON (Content-Type: application/json)."),
+    429: ("rate_limited", "Du har sendt mange spørsmål på kort tid. Vent litt og prøv igjen."),
+    500: ("internal_error", "Noe gikk galt hos oss. Prøv igjen senere."),
+}
 
 
 class ApiError(Exception):
@@ -32,61 +55,131 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
     return jsonify({"error": {"code": code, "message": message}}), status
 
 
+def http_error_json(exc: HTTPException) -> tuple[Response, int]:
+    """An HTTP error (404, 405, 413, 429, ...) as the API's JSON error, keeping its headers."""
+    status = exc.code or 500
+    code, message = HTTP_ERRORS.get(status, HTTP_ERRORS[500] if status >= 500 else HTTP_ERRORS[400])
+    response, status = error_response(status, code, message)
+    if exc.response is None:
+        for name, value in exc.get_headers():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+    return response, status
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> tuple[Response, int]:
     return error_response(exc.status, exc.code, exc.message)
 
 
-@bp.app_errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> tuple[Response, int] | HTTPException:
-    if not request.path.startswith(bp.url_prefix or "/api"):
-        return exc
-    messages = {
-        404: ("not_found", "Finner ikke denne adressen."),
-        405: ("method_not_allowed", "Denne metoden er ikke tillatt her."),
-        413: ("payload_too_large", "Forespørselen er for stor (høyst 8 KiB)."),
-    }
-    code, message = messages.get(exc.code or 400, ("bad_request", "Ugyldig forespørsel."))
-    return error_response(exc.code or 400, code, message)
+def validate_question(question: object) -> str:
+    """The question if it is a non-blank string of at most ``MAX_QUESTION_CHARS`` characters.
 
-
-def _json_body() -> dict[str, Any]:
-    max_length = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None and request.content_length > max_length:
-        raise ApiError(413, "payload_too_large", "Forespørselen er for stor (høyst 8 KiB).")
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "Send spørsmålet som JSON (Content-Type: application/json).")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "invalid_json", "Forespørselen er ikke gyldig JSON.")
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "Forespørselen må være et JSON-objekt.")
-    return body
-
-
-def parse_ask(body: dict[str, Any]) -> tuple[str, str | None]:
-    """Validate an ask request body; return the question and the requested målform (or None)."""
-    unknown = set(body) - _ASK_FIELDS
-    if unknown:
-        raise ApiError(400, "unknown_field", f"Ukjent felt: {', '.join(sorted(unknown))}.")
-    question = body.get("question")
+    The length is counted on the text as sent, before any normalisation.
+    """
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "missing_question", "Skriv et spørsmål i feltet «question».")
     limit = current_app.config["MAX_QUESTION_CHARS"]
     if len(question) > limit:
         raise ApiError(422, "question_too_long", f"Spørsmålet er for langt (høyst {limit} tegn).")
+    return question
+
+
+def validate_session(session: object) -> str | None:
+    """The session id, or None for a new conversation."""
+    if session is None:
+        return None
+    if not isinstance(session, str) or not SESSION_ID.fullmatch(session):
+        raise ApiError(400, "invalid_session", "«session» må være en økt-id fra et tidligere svar.")
+    return session
+
+
+def _json_body(fields: set[str]) -> dict[str, Any]:
+    max_length = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > max_length:
+        raise ApiError(413, *HTTP_ERRORS[413])
+    if not request.is_json:
+        raise ApiError(415, *HTTP_ERRORS[415])
+    if request.content_length is None and len(request.get_data(cache=True)) >= max_length:
+        raise ApiError(413, *HTTP_ERRORS[413])  # a chunked body is cut off at the limit: it was too large
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "invalid_json", "Forespørselen er ikke gyldig JSON.")
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Forespørselen må være et JSON-objekt.")
+    unknown = set(body) - fields
+    if unknown:
+        raise ApiError(400, "unknown_field", f"Ukjent felt: {', '.join(sorted(unknown))}.")
+    return body
+
+
+def parse_ask(body: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    """Validate an ask request body; return the question, the session id and the requested målform."""
+    question = validate_question(body.get("question"))
+    session = validate_session(body.get("session"))
     lang = body.get("lang")
     if lang is not None and lang not in LANGS:
         raise ApiError(400, "invalid_lang", "«lang» må være «nb» eller «nn».")
-    return question, lang
+    return question, session, lang
+
+
+def answer(question: str, session: str | None = None, lang: str | None = None) -> dict[str, Any]:
+    """Ask the assistant, record the exchange in the question log; the reply JSON with its ``reply_id``.
+
+    Shared by ``POST /api/ask`` and the chat page's form.
+    """
+    assistant: Assistant = current_app.extensions["assistant"]
+    reply: Reply = assistant.ask(question, lang=lang, session=session)
+    try:
+        reply_id: str | None = current_app.extensions["log"].record(
+            session=reply.session, question=question, lang=reply.lang, entry_id=reply.id, intent=reply.intent,
+            confidence=reply.confidence, fallback=reply.fallback)
+    except LogUnavailable:  # the visitor still gets the answer, only without a way to give feedback
+        reply_id = None
+    return {**reply.to_dict(), "reply_id": reply_id}
 
 
 @bp.post("/ask")
 def ask() -> Response:
-    """Answer one question with the public reply JSON."""
-    question, lang = parse_ask(_json_body())
-    assistant: Assistant = current_app.extensions["assistant"]
-    return jsonify(assistant.ask(question, lang=lang).to_dict())
+    """Answer one question with the public reply JSON plus ``reply_id``."""
+    question, session, lang = parse_ask(_json_body(_ASK_FIELDS))
+    response = jsonify(answer(question, session, lang))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def parse_feedback(body: dict[str, Any]) -> tuple[str, bool, str | None]:
+    """Validate a feedback body; return the reply id, whether the answer helped and the comment."""
+    reply_id, helpful, comment = body.get("reply_id"), body.get("helpful"), body.get("comment")
+    if not isinstance(reply_id, str) or not REPLY_ID.fullmatch(reply_id):
+        raise ApiError(400, "invalid_reply_id", "«reply_id» må være id-en fra et svar.")
+    if not isinstance(helpful, bool):
+        raise ApiError(400, "invalid_helpful", "«helpful» må være true eller false.")
+    if comment is not None and not isinstance(comment, str):
+        raise ApiError(400, "invalid_comment", "«comment» må være tekst.")
+    if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+        raise ApiError(422, "comment_too_long", f"Kommentaren er for lang (høyst {MAX_COMMENT_CHARS} tegn).")
+    return reply_id, helpful, (comment.strip() or None) if comment else None
+
+
+def record_feedback(reply_id: str, helpful: bool, comment: str | None = None) -> None:
+    """Store feedback on a reply; an :class:`ApiError` when the reply is unknown (404) or the log is down (503)."""
+    try:
+        known = current_app.extensions["log"].add_feedback(reply_id, helpful, comment)
+    except LogUnavailable as exc:
+        raise ApiError(503, "feedback_unavailable", "Tilbakemeldingen kan ikke lagres akkurat nå. Prøv igjen senere.") \
+            from exc
+    if not known:
+        raise ApiError(404, "unknown_reply", "Finner ikke svaret det gjelder.")
+
+
+@bp.post("/feedback")
+def feedback() -> Response:
+    """Record whether an answer helped (and an optional comment, masked by the log): 204 No Content."""
+    record_feedback(*parse_feedback(_json_body(_FEEDBACK_FIELDS)))
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]
+    return response
 
 
 @bp.get("/health")
@@ -95,3 +188,9 @@ def health() -> Response:
     assistant: Assistant = current_app.extensions["assistant"]
     return jsonify({"status": "ok", "index": assistant.index.content_hash,
                     "entries": len(assistant.index.kb.entries)})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi_document(current_app.config["MAX_QUESTION_CHARS"], MAX_COMMENT_CHARS))

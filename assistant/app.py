@@ -9,14 +9,14 @@ from flask import Flask
 
 from .config import DEFAULTS, build_dir, content_root
 from .dialogue import Assistant, open_assistant
+from .reload import IndexWatcher
 from .sessions import session_store
 
 
-def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
-    """Create the app: defaults, then the instance ``config.py`` (or ``test_config``), then ``ASSISTANT_*``.
+def configured_flask(test_config: dict[str, Any] | None = None) -> Flask:
+    """A bare Flask app with its configuration loaded, as :func:`create_app` and the ``purge`` command use it.
 
-    ``assistant`` lets a caller (tests, a worker that already loaded the index) hand in a ready
-    :class:`Assistant`; otherwise the index for the configured content is loaded or built.
+    Defaults, then the instance ``config.py`` (or ``test_config``), then ``ASSISTANT_*`` variables.
     """
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
@@ -25,14 +25,30 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
     else:
         app.config.from_mapping(test_config)
     app.config.from_prefixed_env("ASSISTANT")
+    return app
+
+
+def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
+    """Create the app: defaults, then the instance ``config.py`` (or ``test_config``), then ``ASSISTANT_*``.
+
+    ``assistant`` lets a caller (tests, a worker that already loaded the index) hand in a ready
+    :class:`Assistant`; otherwise the index for the configured content is loaded or built.
+    """
+    app = configured_flask(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if assistant is None:
         root = Path(app.config["CONTENT_ROOT"] or content_root())
         sessions = session_store(app.config["SESSION_STORE_URL"], int(app.config["SESSION_TTL"]))
-        assistant = open_assistant(root, Path(app.config["BUILD_DIR"] or build_dir(root)), sessions=sessions)
+        build = Path(app.config["BUILD_DIR"] or build_dir(root))
+        assistant = open_assistant(root, build, sessions=sessions)
+        # Follow build/current, so a published FAQ change reaches this worker without a restart.
+        app.before_request(IndexWatcher(assistant, build, float(app.config["INDEX_CHECK_SECONDS"])).check)
     app.extensions["assistant"] = assistant
 
-    from . import api
+    from . import api, database, security, web
 
+    database.init_app(app)
+    security.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
     return app

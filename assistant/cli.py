@@ -1,4 +1,4 @@
-"""The command line: ``python -m assistant ask|export``, over the same code the web app uses."""
+"""The command line: ``python -m assistant ask|export|purge``, over the same code the web app uses."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
+from .app import configured_flask
 from .config import content_root
+from .database import LogUnavailable, open_log
 from .dialogue import Assistant, open_assistant
 from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
 from .reply import Reply
@@ -80,6 +84,29 @@ def _session_id(value: str) -> str:
     return value
 
 
+def _days(value: str) -> int:
+    """A retention period such as ``90d`` (or ``90``) as a number of days, at least 1."""
+    match = re.fullmatch(r"\s*(\d+)\s*d?\s*", value)
+    if not match or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"ugyldig periode {value!r}: skriv antall dager, f.eks. 90d")
+    return int(match.group(1))
+
+
+def _purge(args: argparse.Namespace) -> int:
+    app = configured_flask()
+    days = args.older_than or int(app.config["RETENTION_DAYS"] or 0)
+    if not days:
+        print("Ingen oppbevaringstid er satt (RETENTION_DAYS); bruk --older-than, f.eks. 90d.", file=sys.stderr)
+        return 2
+    try:
+        deleted = open_log(app.config, app.instance_path).purge(timedelta(days=days))
+    except LogUnavailable:
+        print("Spørsmålsloggen er utilgjengelig; ingenting ble slettet.", file=sys.stderr)
+        return 1
+    print(f"Slettet {deleted} spørsmål eldre enn {days} {'dag' if days == 1 else 'dager'} fra spørsmålsloggen.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``python -m assistant``."""
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Forsøksassistenten.")
@@ -93,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="samtale-id: alle spørsmålene hører til samme samtale (oppfølgingsspørsmål)")
     export = sub.add_parser("export", help="eksporter FAQ-en")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    purge = sub.add_parser("purge", help="slett loggede spørsmål som er eldre enn oppbevaringstiden")
+    purge.add_argument("--older-than", type=_days, default=None, metavar="Nd",
+                       help="slett spørsmål eldre enn N dager, f.eks. 90d (standard: RETENTION_DAYS, 90)")
     return parser
 
 
@@ -103,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "export":
             return _export(args)
+        if args.command == "purge":
+            return _purge(args)
         return _ask(args, open_assistant(args.root))
     except ValidationError as exc:
         print("Innholdet har feil:\n" + str(exc), file=sys.stderr)

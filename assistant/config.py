@@ -50,4 +50,35 @@ DEFAULTS: dict[str, object] = {
     "SESSION_STORE_URL": None,
     # Seconds of inactivity after which a conversation's context is forgotten.
     "SESSION_TTL": 1800,
+    # How often (seconds) a worker looks at build/current for a newly published index.
+    "INDEX_CHECK_SECONDS": 2.0,
+    # Question log (assistant/database.py): an SQLAlchemy URL, e.g. "postgresql+psycopg://user@host/db"; None: SQLite
+    # in the instance folder. Env: DATABASE_URL or ASSISTANT_DATABASE_URL.
+    "DATABASE_URL": None,
+    # Logged questions older than this many days are deleted once a day by the running app (None or 0: never).
+    "RETENTION_DAYS": 90,
+    # Editor pages (assistant/editor/, /editor):
+    # The editor's login cookie (Flask's session cookie): not readable from JavaScript, not sent with cross-site
+    # posts, and Secure (sent over https only). SESSION_COOKIE_SECURE None means Secure unless DEBUG or TESTING is
+    # on; set it False only to try the editor over plain http on your own machine.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": None,
+    # Seconds an editor stays logged in (Flask's permanent session lifetime).
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # Login attempts per client address (Flask-Limiter syntax) on POST /editor/login.
+    "EDITOR_LOGIN_LIMIT": "5 per minute",
+    # The review queue holds fallbacks, 👎 replies and answers whose confidence is below this value.
+    "EDITOR_LOW_CONFIDENCE": 0.9,
+    # Only questions from the last this many days are reviewed (the log keeps RETENTION_DAYS).
+    "EDITOR_QUEUE_DAYS": 90,
+    # Questions in one cluster are at most this cosine distance apart on average (0: identical, 1: unrelated).
+    "EDITOR_CLUSTER_DISTANCE": 0.75,
+    # The regression gate: a change is refused when cross-validated top-1 on the development set drops by more than
+    # this, or when the rate of false answers to out-of-scope questions rises by more than EDITOR_MAX_OOS_RISE.
+    "EDITOR_MAX_TOP1_DROP": 0.01,
+    "EDITOR_MAX_OOS_RISE": 0.01,
+    # Office hours for the dashboard's "asked outside office hours" (local time, Monday to Friday, [start, end)).
+    "EDITOR_TIMEZONE": "Europe/Oslo",
+    "EDITOR_OFFICE_HOURS": (8, 16),
 }

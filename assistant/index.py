@@ -48,7 +48,7 @@ class Settings:
     fuzzy_scorer: str = "token_set_ratio"
     top_k: int = 10
     folds: int = 5
-    max_oos_rate: float = 0.03
+    max_oos_rate: float = 0.01
 
 
 @dataclass

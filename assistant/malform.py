@@ -40,8 +40,9 @@ _NB_SHAPES = re.compile(r"^(\w{2,}lige?|hv\w+)$")
 
 _NB_FOLDED = frozenset(fold_ascii(w) for w in NB_ONLY)
 _NN_FOLDED = frozenset(fold_ascii(w) for w in NN_ONLY)
-_NB_FOLDED_ONLY = _NB_FOLDED - _NN_FOLDED
-_NN_FOLDED_ONLY = _NN_FOLDED - _NB_FOLDED
+# Without æøå a short word is ambiguous ("då" -> "da", ordinary Bokmål): only longer folded forms count.
+_NB_FOLDED_ONLY = {w for w in _NB_FOLDED - _NN_FOLDED if len(w) > 3}
+_NN_FOLDED_ONLY = {w for w in _NN_FOLDED - _NB_FOLDED if len(w) > 3}
 
 
 def marker_counts(text: str) -> tuple[int, int]:

@@ -37,7 +37,7 @@ def new_session_id() -> str:
 
 def valid_session_id(session: str) -> bool:
     """Whether ``session`` has the shape of a session id (8-64 letters, digits, ``-`` or ``_``)."""
-    return bool(_SESSION_ID.match(session))
+    return bool(_SESSION_ID.fullmatch(session))
 
 
 class SessionStore(Protocol):

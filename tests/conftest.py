@@ -28,9 +28,9 @@ def assistant(index: Index) -> Assistant:
 
 
 @pytest.fixture()
-def app(assistant: Assistant):
-    """The Flask app in testing mode."""
-    return create_app({"TESTING": True}, assistant=assistant)
+def app(assistant: Assistant, tmp_path):
+    """The Flask app in testing mode, with its question log in a fresh SQLite file."""
+    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/log.sqlite3"}, assistant=assistant)
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from assistant import cli
 from assistant.app import create_app
@@ -23,6 +24,7 @@ from assistant.database import (
     DEFAULT_SQLITE_NAME,
     LogUnavailable,
     QuestionLog,
+    alembic_config,
     engine_url,
     open_log,
     purge_if_due,
@@ -125,7 +127,8 @@ def test_migration_creates_the_schema_on_an_empty_database(db_url, make_log, tmp
     assert inspector.get_pk_constraint("question_log")["constrained_columns"] == ["reply_id"]
     assert any(ix["column_names"] == ["created_at"] for ix in inspector.get_indexes("question_log"))
     with log.engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
     if db_url.startswith("sqlite"):
         with log.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"

@@ -11,6 +11,8 @@ from assistant.malform import MalformClassifier, marker_counts
     ("er det vanleg å søkje om skulefravær", (0, 3)),  # -leg, søkje, skule- compound
     ("er det vanlig at kommunene søker", (2, 0)),  # -lig, kommunene
     ("trenger allmennlege", (0, 0)),  # a doctor (lege) is no -leg word
+    ("hva da med fristen", (1, 0)),  # "da" is Bokmål, though "då" without å looks the same
+    ("kva då med fristen", (0, 2)),
 ])
 def test_marker_words_count_with_and_without_special_letters(text, counts):
     assert marker_counts(text) == counts

@@ -1,0 +1,171 @@
+"""The OpenAPI 3.1 document of the JSON API (``GET /api/openapi.json``).
+
+It describes what :mod:`assistant.api` does, status by status; the tests run schemathesis
+against it, so a change in behaviour that the document does not describe fails them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _error_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "Sekunder til neste forsøk.", "required": True,
+                                "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+
+
+def _common_errors() -> dict[str, Any]:
+    return {
+        "400": _error_response("Ugyldig JSON, ikke et objekt, ukjente felt eller ugyldige verdier."),
+        "413": _error_response("Forespørselen er større enn 8 KiB."),
+        "415": _error_response("Innholdet er ikke application/json."),
+        "422": _error_response("En tekst er for lang."),
+        "429": _error_response("For mange forespørsler fra samme adresse.", _RETRY_AFTER),
+    }
+
+
+def _schemas(max_question: int, max_comment: int) -> dict[str, Any]:
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string", "description": "Maskinlesbar feilkode."},
+                               "message": {"type": "string", "description": "Feilmelding på norsk."}},
+            }},
+        },
+        "AskRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["question"],
+            "properties": {
+                "question": {"type": "string", "minLength": 1, "maxLength": max_question, "pattern": r"\S",
+                             "description": f"Spørsmålet, høyst {max_question} tegn (telt før normalisering)."},
+                "session": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{8,64}$",
+                            "description": "Økt-id fra forrige svar, for å fortsette samtalen."},
+                "lang": {"enum": ["nb", "nn", None], "description": "Tving målform; ellers gjenkjennes den."},
+            },
+        },
+        "Source": {
+            "type": "object",
+            "required": ["url"],
+            "properties": {"url": {"type": "string"}, "title": _NULLABLE_STRING},
+        },
+        "Suggestion": {
+            "type": "object",
+            "required": ["id", "question"],
+            "properties": {"id": {"type": "string"}, "question": {"type": "string"}},
+        },
+        "Contact": {
+            "type": "object",
+            "description": "Kommunalavdelingens kontaktinformasjon.",
+            "properties": {name: {"type": "string"} for name in
+                           ("unit", "phone", "postal_address", "visiting_address", "url", "title")},
+        },
+        "Reply": {
+            "type": "object",
+            "required": ["question", "answer", "lang", "confidence", "fallback", "source", "id", "suggestions",
+                         "session", "reply_id"],
+            "properties": {
+                "question": {"type": "string"},
+                "answer": {"type": "string"},
+                "lang": {"enum": ["nb", "nn"]},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                "fallback": {"type": "boolean", "description": "Sant når assistenten ikke fant et sikkert svar."},
+                "source": {"oneOf": [{"$ref": "#/components/schemas/Source"}, {"type": "null"}]},
+                "id": {**_NULLABLE_STRING, "description": "Id-en til FAQ-oppføringen som svarer."},
+                "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}},
+                "intent": _NULLABLE_STRING,
+                "session": {"type": "string", "description": "Økt-id: send den med neste spørsmål."},
+                "contact": {"oneOf": [{"$ref": "#/components/schemas/Contact"}, {"type": "null"}]},
+                "reply_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$",
+                             "description": "Id for tilbakemelding på dette svaret (null når loggen er nede)."},
+            },
+        },
+        "FeedbackRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["reply_id", "helpful"],
+            "properties": {
+                "reply_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                "helpful": {"type": "boolean"},
+                "comment": {"type": ["string", "null"], "maxLength": max_comment,
+                            "description": "Valgfri kommentar; personopplysninger maskeres før lagring."},
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "index", "entries"],
+            "properties": {"status": {"const": "ok"}, "index": {"type": "string"},
+                           "entries": {"type": "integer", "minimum": 0}},
+        },
+    }
+
+
+def _json_body(schema: str) -> dict[str, Any]:
+    return {"required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def openapi_document(max_question: int = 500, max_comment: int = 1000) -> dict[str, Any]:
+    """The OpenAPI 3.1 description of ``/api``."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Forsøksassistenten",
+            "version": __version__,
+            "description": "Spørsmål og svar om forsøksordningen for kommuner og fylkeskommuner, på bokmål og "
+                           "nynorsk. Feil gir alltid JSON-objektet Error med norsk melding.",
+        },
+        "paths": {
+            "/api/ask": {"post": {
+                "operationId": "ask",
+                "summary": "Still et spørsmål",
+                "requestBody": _json_body("AskRequest"),
+                "responses": {
+                    "200": {"description": "Svaret.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
+                    **_common_errors(),
+                },
+            }},
+            "/api/feedback": {"post": {
+                "operationId": "feedback",
+                "summary": "Si om et svar var nyttig",
+                "requestBody": _json_body("FeedbackRequest"),
+                "responses": {
+                    "204": {"description": "Tilbakemeldingen er lagret."},
+                    "404": _error_response("Ukjent reply_id."),
+                    "503": _error_response("Loggen er utilgjengelig akkurat nå."),
+                    **_common_errors(),
+                },
+            }},
+            "/api/health": {"get": {
+                "operationId": "health",
+                "summary": "Helsesjekk",
+                "responses": {"200": {"description": "Tjenesten kjører.", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
+            }},
+            "/api/openapi.json": {"get": {
+                "operationId": "openapi",
+                "summary": "Dette dokumentet",
+                "responses": {"200": {"description": "OpenAPI 3.1-dokumentet.",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+        },
+        "components": {"schemas": _schemas(max_question, max_comment)},
+    }

@@ -1,0 +1,104 @@
+"""Security for the web app: response headers, CORS from an allowlist, rate limits and proxy trust.
+
+- Our HTML pages get a Content-Security-Policy without ``unsafe-inline``; every response gets
+  ``X-Content-Type-Options`` and ``Referrer-Policy``.
+- ``CORS_ORIGINS`` is a list of exact origins (no ``*``, no ``null``): those origins may call
+  ``/api/*`` from the browser, and the same list makes up ``frame-ancestors`` for ``/embed``.
+- Flask-Limiter limits POSTs to the API and to the chat form per client address
+  (``RATELIMIT_DEFAULT``, stored in memory or in Redis via ``RATELIMIT_STORAGE_URI``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+#: Endpoints whose POSTs are rate-limited.
+LIMITED_ENDPOINTS = frozenset({"api.ask", "api.feedback", "web.index", "web.embed"})
+#: Responses that other sites load with <script>/<link>; they may be read cross-origin.
+PUBLIC_ASSETS = frozenset({"web.asset"})
+
+_ORIGIN = re.compile(r"(https?)://([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:]+\])(:[0-9]{1,5})?")
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def parse_origins(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Validate the configured origins; a list, or a string of origins separated by commas or spaces.
+
+    Each must be ``scheme://host[:port]`` exactly, as a browser sends it in ``Origin``; a path,
+    a wildcard or ``null`` raises ValueError.
+    """
+    if value is None:
+        return ()
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    origins = []
+    for item in items:
+        origin = item.strip().lower() if isinstance(item, str) else ""
+        match = _ORIGIN.fullmatch(origin)
+        if not match:
+            raise ValueError(f"CORS_ORIGINS: {item!r} is not an exact origin such as https://www.example.no")
+        if match.group(4) == _DEFAULT_PORTS[match.group(1)]:
+            origin = origin.removesuffix(match.group(4))
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
+
+
+def page_csp(origins: Iterable[str]) -> str:
+    """The Content-Security-Policy of our HTML pages; ``origins`` may frame them."""
+    return "; ".join([
+        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "connect-src 'self'",
+        "form-action 'self'", "base-uri 'none'", "frame-ancestors " + " ".join(["'self'", *origins]),
+    ])
+
+
+def _limited_request_exempt() -> bool:
+    return request.method != "POST" or request.endpoint not in LIMITED_ENDPOINTS
+
+
+def init_app(app: Flask) -> Limiter:
+    """Validate the security settings, install the headers, CORS and the rate limiter on ``app``."""
+    origins = parse_origins(app.config["CORS_ORIGINS"])
+    app.config["CORS_ORIGINS"] = list(origins)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    html_csp = page_csp(origins)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        if response.status_code != 429:
+            headers.pop("Retry-After", None)  # Flask-Limiter sends it on every response
+        if response.mimetype == "text/html":
+            headers["Content-Security-Policy"] = html_csp
+        else:
+            headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        if request.method == "POST":
+            headers["Cache-Control"] = "no-store"
+        if request.endpoint in PUBLIC_ASSETS:
+            headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        if request.path.startswith("/api/"):
+            _cors(response, origins)
+        return response
+
+    return Limiter(get_remote_address, app=app, default_limits_exempt_when=_limited_request_exempt)
+
+
+def _cors(response: Response, origins: tuple[str, ...]) -> None:
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if origin not in origins:
+        return
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"

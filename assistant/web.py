@@ -1,0 +1,242 @@
+"""The pages blueprint: the full-page chat ``/``, the ``/embed`` iframe page and the widget's files.
+
+Both pages work without JavaScript: a plain form posts the question and the answer is rendered
+here, with Jinja's autoescaping (progressive enhancement: with JavaScript, ``widget.js`` takes the
+form's place). Visitor text is never logged; the question log masks what it stores.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from .api import ApiError, answer, http_error_json, record_feedback, validate_question, validate_session
+from .config import PROJECT_ROOT
+from .dialogue import Assistant
+from .knowledge import LANGS
+from .messages import CONTACT
+
+bp = Blueprint("web", __name__)
+
+#: Entries offered as the first suggestions (the widget has the same questions built in).
+STARTERS = ("hva-er-forsoksordningen", "hvem-kan-soke", "varighet")
+ASSETS = ("widget.js", "widget.css", "page.css")
+SAFE_SCHEMES = ("https", "mailto", "tel")
+MAX_TITLE_CHARS = 60
+_ACCENT = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+#: The pages' texts, in Bokmål and Nynorsk.
+TEXTS: dict[str, dict[str, str]] = {
+    "nb": {
+        "name": "Forsøksassistenten",
+        "heading": "Spør om forsøksordningen",
+        "intro": "Få svar på spørsmål om forsøksordningen for kommuner og fylkeskommuner. Svarene bygger på "
+                 "regjeringen.no og forsøksloven.",
+        "greeting": "Hei! Jeg svarer på spørsmål om forsøksordningen for kommuner og fylkeskommuner. "
+                    "Hva lurer du på?",
+        "conversation": "Samtale",
+        "you": "Du",
+        "bot": "Assistenten",
+        "label": "Spørsmålet ditt",
+        "hint": "Høyst 500 tegn. Ikke skriv personopplysninger som fødselsnummer.",
+        "send": "Send",
+        "restart": "Start på nytt",
+        "suggestions": "Forslag til spørsmål",
+        "source": "Kilde:",
+        "helpful_question": "Var svaret nyttig?",
+        "yes": "Ja",
+        "no": "Nei",
+        "thanks": "Takk for tilbakemeldingen!",
+        "unknown_reply": "Fant ikke svaret tilbakemeldingen gjelder.",
+        "empty": "Skriv et spørsmål først.",
+        "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
+        "too_large": "Spørsmålet er for langt (høyst 500 tegn).",
+        "contact": "Kontakt Kommunalavdelingen",
+        "contact_intro": "Finner du ikke svaret? Kommunalavdelingen i Kommunal- og distriktsdepartementet "
+                         "hjelper deg.",
+        "phone": "Telefon",
+        "post": "Postadresse",
+        "visit": "Besøksadresse",
+        "other_lang": "Nynorsk",
+        "language": "Språk",
+        "privacy": "Spørsmålene lagres uten personopplysninger for å forbedre tjenesten. Svarene er veiledende; "
+                   "kilden står under hvert svar.",
+        "error": "Noe gikk galt",
+        "back": "Til forsiden",
+    },
+    "nn": {
+        "name": "Forsøksassistenten",
+        "heading": "Spør om forsøksordninga",
+        "intro": "Få svar på spørsmål om forsøksordninga for kommunar og fylkeskommunar. Svara byggjer på "
+                 "regjeringen.no og forsøkslova.",
+        "greeting": "Hei! Eg svarar på spørsmål om forsøksordninga for kommunar og fylkeskommunar. "
+                    "Kva lurer du på?",
+        "conversation": "Samtale",
+        "you": "Du",
+        "bot": "Assistenten",
+        "label": "Spørsmålet ditt",
+        "hint": "Høgst 500 teikn. Ikkje skriv personopplysningar som fødselsnummer.",
+        "send": "Send",
+        "restart": "Start på nytt",
+        "suggestions": "Forslag til spørsmål",
+        "source": "Kjelde:",
+        "helpful_question": "Var svaret nyttig?",
+        "yes": "Ja",
+        "no": "Nei",
+        "thanks": "Takk for tilbakemeldinga!",
+        "unknown_reply": "Fann ikkje svaret tilbakemeldinga gjeld.",
+        "empty": "Skriv eit spørsmål først.",
+        "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
+        "too_large": "Spørsmålet er for langt (høgst 500 teikn).",
+        "contact": "Kontakt Kommunalavdelinga",
+        "contact_intro": "Finn du ikkje svaret? Kommunalavdelinga i Kommunal- og distriktsdepartementet "
+                         "hjelper deg.",
+        "phone": "Telefon",
+        "post": "Postadresse",
+        "visit": "Besøksadresse",
+        "other_lang": "Bokmål",
+        "language": "Språk",
+        "privacy": "Spørsmåla blir lagra utan personopplysningar for å gjere tenesta betre. Svara er rettleiande; "
+                   "kjelda står under kvart svar.",
+        "error": "Noko gjekk gale",
+        "back": "Til framsida",
+    },
+}
+
+#: API error code -> the page's own text for it (other errors show the API's message).
+_FORM_ERRORS = {"missing_question": "empty", "question_too_long": "too_large", "unknown_reply": "unknown_reply"}
+_STATUS_MESSAGES = {400: "Ugyldig forespørsel.", 404: "Finner ikke siden.", 405: "Denne metoden er ikke tillatt her.",
+                    413: "Forespørselen er for stor."}
+
+
+@bp.app_template_filter("safe_url")
+def safe_url(url: object) -> str | None:
+    """``url`` if it is an https, mailto or tel link; None otherwise (never ``javascript:`` and the like)."""
+    if not isinstance(url, str) or _CONTROL.search(url):
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in SAFE_SCHEMES else None
+
+
+@bp.app_template_global()
+def tel_href(phone: str) -> str:
+    """A ``tel:`` link for a Norwegian phone number written with spaces."""
+    digits = re.sub(r"\D", "", phone)
+    return f"tel:+47{digits}" if len(digits) == 8 else f"tel:{digits}"
+
+
+def page_lang() -> str:
+    """The page's målform from ``?lang=`` (Bokmål by default)."""
+    lang = request.args.get("lang")
+    return lang if lang in LANGS else "nb"
+
+
+def embed_options() -> dict[str, str]:
+    """The validated ``/embed`` options from the query string (an invalid value is left out)."""
+    options: dict[str, str] = {}
+    lang = request.args.get("lang")
+    if lang in LANGS:
+        options["lang"] = lang
+    title = " ".join(request.args.get("title", "").split())
+    if title and len(title) <= MAX_TITLE_CHARS and not _CONTROL.search(title):
+        options["title"] = title
+    accent = request.args.get("accent", "")
+    if _ACCENT.fullmatch(accent):
+        options["accent"] = accent
+    return options
+
+
+def _starters(lang: str) -> list[dict[str, str]]:
+    assistant: Assistant = current_app.extensions["assistant"]
+    entries = assistant.index.kb.by_id
+    return [{"id": i, "question": entries[i].part(lang).questions[0]} for i in STARTERS if i in entries]
+
+
+def _form_session() -> str | None:
+    """The form's session id, or None when it is missing or malformed."""
+    try:
+        return validate_session(request.form.get("session") or None)
+    except ApiError:
+        return None
+
+
+def _handle_post(t: dict[str, str]) -> dict[str, Any]:
+    """Answer the form's question or record its feedback; the template context to show."""
+    form = request.form
+    session = _form_session()
+    try:
+        if "reply_id" in form:
+            record_feedback(form.get("reply_id", ""), form.get("helpful") == "1")
+            return {"session": session, "notice": t["thanks"]}
+        question = form.get("question", "")
+        reply = answer(validate_question(question), session)
+        return {"session": reply["session"], "question": question, "reply": reply}
+    except ApiError as exc:
+        message = t[_FORM_ERRORS[exc.code]] if exc.code in _FORM_ERRORS else exc.message
+        return {"session": session, "error": message, "status": exc.status}
+
+
+def render_chat(endpoint: str, context: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
+    """Render the chat page (``web.index``) or the embed page (``web.embed``) with a conversation state."""
+    context = dict(context or {})
+    status = context.pop("status", status)
+    options = embed_options() if endpoint == "web.embed" else {"lang": "nn"} if page_lang() == "nn" else {}
+    lang = options.get("lang", "nb")
+    t = TEXTS[lang]
+    reply = context.get("reply")
+    suggestions = reply["suggestions"] if reply and reply["suggestions"] else _starters(lang)
+    template = "embed.html" if endpoint == "web.embed" else "chat.html"
+    return render_template(
+        template, t=t, lang=lang, options=options, title=options.get("title", t["name"]),
+        action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT,
+        other_lang="nn" if lang == "nb" else "nb", enhance=request.method == "GET", **context), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> tuple[str, int]:
+    """The full-page chat for the assistant's own site."""
+    context = _handle_post(TEXTS[page_lang()]) if request.method == "POST" else None
+    return render_chat("web.index", context)
+
+
+@bp.route("/embed", methods=["GET", "POST"])
+def embed() -> tuple[str, int]:
+    """The chat alone, for an ``<iframe>`` on sites whose CSP does not allow our script."""
+    context = _handle_post(TEXTS[embed_options().get("lang", "nb")]) if request.method == "POST" else None
+    return render_chat("web.embed", context)
+
+
+def web_dir() -> Path:
+    """The folder with the widget's and the pages' static files."""
+    return Path(current_app.config["WEB_DIR"] or PROJECT_ROOT / "web")
+
+
+@bp.get("/<any(" + ", ".join(f'"{name}"' for name in ASSETS) + "):name>")
+def asset(name: str) -> Response:
+    """``widget.js``, ``widget.css`` and ``page.css``: public, cached for an hour."""
+    return send_from_directory(web_dir(), name, max_age=3600)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> Any:
+    """JSON errors under ``/api/``; on a chat form, the chat page with the message; else an error page."""
+    if request.path.startswith("/api/"):
+        return http_error_json(exc)
+    status = exc.code or 500
+    if request.method == "POST" and request.endpoint in ("web.index", "web.embed"):
+        lang = page_lang() if request.endpoint == "web.index" else embed_options().get("lang", "nb")
+        key = {413: "too_large", 429: "rate_limited"}.get(status, "error")
+        session = _form_session() if status == 429 else None
+        return render_chat(request.endpoint, {"error": TEXTS[lang][key], "session": session}, status)
+    message = _STATUS_MESSAGES.get(status, "Noe gikk galt. Prøv igjen senere.")
+    return render_template("error.html", t=TEXTS["nb"], lang="nb", status=status, message=message), status
