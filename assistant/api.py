@@ -27,7 +27,7 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
 MAX_COMMENT_CHARS = 1000
 
-_ASK_FIELDS = {"question", "session", "lang"}
+_ASK_FIELDS = {"question", "session", "lang", "choice"}
 _FEEDBACK_FIELDS = {"reply_id", "helpful", "comment"}
 
 #: Status -> (code, message) for errors raised by Flask, Werkzeug or Flask-Limiter.
@@ -113,23 +113,34 @@ def _json_body(fields: set[str]) -> dict[str, Any]:
     return body
 
 
-def parse_ask(body: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    """Validate an ask request body; return the question, the session id and the requested målform."""
+def validate_choice(choice: object) -> str | None:
+    """The id of the suggestion the visitor picked, or None."""
+    if choice is None:
+        return None
+    assistant: Assistant = current_app.extensions["assistant"]
+    if not isinstance(choice, str) or choice not in assistant.index.kb.by_id:
+        raise ApiError(400, "invalid_choice", "«choice» må være id-en til et av forslagene.")
+    return choice
+
+
+def parse_ask(body: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
+    """Validate an ask request body; return the question, session id, requested målform and chosen entry."""
     question = validate_question(body.get("question"))
     session = validate_session(body.get("session"))
     lang = body.get("lang")
     if lang is not None and lang not in LANGS:
         raise ApiError(400, "invalid_lang", "«lang» må være «nb» eller «nn».")
-    return question, session, lang
+    return question, session, lang, validate_choice(body.get("choice"))
 
 
-def answer(question: str, session: str | None = None, lang: str | None = None) -> dict[str, Any]:
+def answer(question: str, session: str | None = None, lang: str | None = None,
+           choice: str | None = None) -> dict[str, Any]:
     """Ask the assistant, record the exchange in the question log; the reply JSON with its ``reply_id``.
 
     Shared by ``POST /api/ask`` and the chat page's form.
     """
     assistant: Assistant = current_app.extensions["assistant"]
-    reply: Reply = assistant.ask(question, lang=lang, session=session)
+    reply: Reply = assistant.ask(question, lang=lang, session=session, choice=choice)
     try:
         reply_id: str | None = current_app.extensions["log"].record(
             session=reply.session, question=question, lang=reply.lang, entry_id=reply.id, intent=reply.intent,
@@ -142,8 +153,8 @@ def answer(question: str, session: str | None = None, lang: str | None = None) -
 @bp.post("/ask")
 def ask() -> Response:
     """Answer one question with the public reply JSON plus ``reply_id``."""
-    question, session, lang = parse_ask(_json_body(_ASK_FIELDS))
-    response = jsonify(answer(question, session, lang))
+    question, session, lang, choice = parse_ask(_json_body(_ASK_FIELDS))
+    response = jsonify(answer(question, session, lang, choice))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -193,4 +204,6 @@ def health() -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of this API."""
-    return jsonify(openapi_document(current_app.config["MAX_QUESTION_CHARS"], MAX_COMMENT_CHARS))
+    assistant: Assistant = current_app.extensions["assistant"]
+    return jsonify(openapi_document(current_app.config["MAX_QUESTION_CHARS"], MAX_COMMENT_CHARS,
+                                    sorted(assistant.index.kb.by_id)))

@@ -37,7 +37,7 @@ def _common_errors() -> dict[str, Any]:
     }
 
 
-def _schemas(max_question: int, max_comment: int) -> dict[str, Any]:
+def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[str, Any]:
     return {
         "Error": {
             "type": "object",
@@ -59,6 +59,9 @@ def _schemas(max_question: int, max_comment: int) -> dict[str, Any]:
                 "session": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{8,64}$",
                             "description": "Økt-id fra forrige svar, for å fortsette samtalen."},
                 "lang": {"enum": ["nb", "nn", None], "description": "Tving målform; ellers gjenkjennes den."},
+                "choice": {"enum": [*entry_ids, None],
+                           "description": "Id-en til forslaget den besøkende valgte (fra «suggestions»); "
+                                          "svaret blir den oppføringen. Ukjent id gir 400."},
             },
         },
         "Source": {
@@ -122,7 +125,8 @@ def _json_body(schema: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
-def openapi_document(max_question: int = 500, max_comment: int = 1000) -> dict[str, Any]:
+def openapi_document(max_question: int = 500, max_comment: int = 1000,
+                     entry_ids: list[str] | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 description of ``/api``."""
     return {
         "openapi": "3.1.0",
@@ -167,5 +171,5 @@ def openapi_document(max_question: int = 500, max_comment: int = 1000) -> dict[s
                                       "content": {"application/json": {"schema": {"type": "object"}}}}},
             }},
         },
-        "components": {"schemas": _schemas(max_question, max_comment)},
+        "components": {"schemas": _schemas(max_question, max_comment, entry_ids or [])},
     }

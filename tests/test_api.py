@@ -287,3 +287,12 @@ def test_api_conforms_to_its_openapi_document(schema_app, mode):
             case.call_and_validate()
 
         conforms()
+
+
+def test_choosing_a_suggestion_by_id_answers_that_entry(client):
+    first = client.post("/api/ask", json={"question": "Kva med webinaret?"}).get_json()
+    picked = client.post("/api/ask", json={"question": "Når vart webinaret halde?", "session": first["session"],
+                                           "choice": "webinar"}).get_json()
+    assert picked["id"] == "webinar" and picked["lang"] == "nn" and picked["session"] == first["session"]
+    bad = client.post("/api/ask", json={"question": "x", "choice": "finst-ikkje"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_choice"

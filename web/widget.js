@@ -240,7 +240,7 @@
     suggestBox.replaceChildren(el("span", { id: "fa-suggest-label", class: "fa-suggest-label" }, t.suggest),
       ...list.slice(0, 4).map((s) => el("button", { type: "button", class: "fa-chip", onclick: () => {
         input.focus();
-        send(text(s.question));
+        send(text(s.question), s.id ? text(s.id) : undefined);
       } }, text(s.question))));
   }
 
@@ -275,7 +275,7 @@
   });
 
   let busy = false;
-  async function send(question) {
+  async function send(question, choice) {
     if (busy) return;
     if (!question.trim()) { formMsg.textContent = t.empty; return; }
     if ([...question].length > MAX) { formMsg.textContent = t.tooLong; return; }
@@ -287,7 +287,7 @@
     typing.hidden = false;
     scrollLog();
     try {
-      const res = await post("/api/ask", { question, session: state.session || undefined });
+      const res = await post("/api/ask", { question, session: state.session || undefined, choice });
       const body = await res.json().catch(() => null);
       if (res.ok && body && typeof body.answer === "string") {
         state.session = text(body.session) || null;
