@@ -42,7 +42,11 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
         build = Path(app.config["BUILD_DIR"] or build_dir(root))
         assistant = open_assistant(root, build, sessions=sessions)
         # Follow build/current, so a published FAQ change reaches this worker without a restart.
-        app.before_request(IndexWatcher(assistant, build, float(app.config["INDEX_CHECK_SECONDS"])).check)
+        watcher = IndexWatcher(assistant, build, float(app.config["INDEX_CHECK_SECONDS"]))
+
+        @app.before_request
+        def _follow_current_index() -> None:
+            watcher.check()  # a before_request function must return None, or Flask takes its value as the response
     app.extensions["assistant"] = assistant
 
     from . import api, database, security, web

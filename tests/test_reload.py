@@ -41,3 +41,17 @@ def test_a_broken_current_index_is_not_swapped_in(index, tmp_path):
     watcher = IndexWatcher(assistant, tmp_path, every=0.0, clock=clock)
     assert not watcher.check()
     assert assistant.index is index
+
+
+def test_app_that_loads_its_own_index_serves_and_follows_current(index, tmp_path):
+    from assistant.app import create_app
+
+    save_index(index, tmp_path / "build")
+    app = create_app({"TESTING": True, "BUILD_DIR": str(tmp_path / "build"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path}/log.sqlite3", "INDEX_CHECK_SECONDS": 0})
+    client = app.test_client()
+    assert client.get("/api/health").status_code == 200
+    reply = client.post("/api/ask", json={"question": "Kor lenge kan eit forsøk vare?"})
+    assert reply.status_code == 200 and reply.get_json()["id"] == "varighet"
+    save_index(replace(index, content_hash="0123456789abcdef"), tmp_path / "build")
+    assert client.get("/api/health").get_json()["index"] == "0123456789abcdef"
