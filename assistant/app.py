@@ -49,10 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
             watcher.check()  # a before_request function must return None, or Flask takes its value as the response
     app.extensions["assistant"] = assistant
 
-    from . import api, database, security, web
+    from . import api, database, editor, security, web
 
     database.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
+    editor.init_app(app)  # /editor; after the log and the rate limiter it uses
     return app

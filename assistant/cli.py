@@ -1,9 +1,10 @@
-"""The command line: ``python -m assistant ask|export|purge``, over the same code the web app uses."""
+"""The command line: ``python -m assistant ask|export|purge|editor``, over the same code the web app uses."""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import io
 import json
 import re
@@ -107,6 +108,37 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The new password: one line from stdin with --password-stdin, else typed twice (not echoed)."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Passord: ")
+    if getpass.getpass("Gjenta passordet: ") != password:
+        print("Passordene er ulike; ingen konto ble laget.", file=sys.stderr)
+        return None
+    return password
+
+
+def _editor(args: argparse.Namespace) -> int:
+    from .editor.store import AccountError, EditorStore, check_name
+
+    app = configured_flask()
+    try:
+        check_name(args.name)
+        password = _read_password(args)
+        if password is None:
+            return 1
+        EditorStore(open_log(app.config, app.instance_path)).add_account(args.name, password)
+    except AccountError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except LogUnavailable:
+        print("Databasen er utilgjengelig; ingen konto ble laget.", file=sys.stderr)
+        return 1
+    print(f"Redaktøren «{args.name}» er laget. Logg inn på /editor/login.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``python -m assistant``."""
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Forsøksassistenten.")
@@ -123,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="slett loggede spørsmål som er eldre enn oppbevaringstiden")
     purge.add_argument("--older-than", type=_days, default=None, metavar="Nd",
                        help="slett spørsmål eldre enn N dager, f.eks. 90d (standard: RETENTION_DAYS, 90)")
+    editor = sub.add_parser("editor", help="redaktørkontoer for /editor")
+    editor_sub = editor.add_subparsers(dest="editor_command", required=True)
+    add = editor_sub.add_parser("add", help="lag en redaktørkonto (passordet spørres om to ganger)")
+    add.add_argument("name", help="kontonavnet: små bokstaver a-z, sifre, punktum, bindestrek, understrek")
+    add.add_argument("--password-stdin", action="store_true", help="les passordet fra én linje på standard inn")
     return parser
 
 
@@ -135,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "purge":
             return _purge(args)
+        if args.command == "editor":
+            return _editor(args)
         return _ask(args, open_assistant(args.root))
     except ValidationError as exc:
         print("Innholdet har feil:\n" + str(exc), file=sys.stderr)

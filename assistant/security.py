@@ -48,11 +48,12 @@ def parse_origins(value: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(origins))
 
 
-def page_csp(origins: Iterable[str]) -> str:
-    """The Content-Security-Policy of our HTML pages; ``origins`` may frame them."""
+def page_csp(origins: Iterable[str] | None) -> str:
+    """The Content-Security-Policy of our HTML pages; ``origins`` may frame them (None: nobody may)."""
+    frame = "'none'" if origins is None else " ".join(["'self'", *origins])
     return "; ".join([
         "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "connect-src 'self'",
-        "form-action 'self'", "base-uri 'none'", "frame-ancestors " + " ".join(["'self'", *origins]),
+        "form-action 'self'", "base-uri 'none'", "frame-ancestors " + frame,
     ])
 
 
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> Limiter:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     html_csp = page_csp(origins)
+    private_csp = page_csp(None)  # the editor pages are never framed, not even by the widget's hosts
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -77,7 +79,7 @@ def init_app(app: Flask) -> Limiter:
         if response.status_code != 429:
             headers.pop("Retry-After", None)  # Flask-Limiter sends it on every response
         if response.mimetype == "text/html":
-            headers["Content-Security-Policy"] = html_csp
+            headers["Content-Security-Policy"] = private_csp if request.path.startswith("/editor") else html_csp
         else:
             headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         if request.method == "POST":

@@ -57,6 +57,30 @@ def _port_open(port: int) -> bool:
         return False
 
 
+#: The PostgreSQL server for tests; CI (``.ci/run``) starts one on localhost with a database ``test``.
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@localhost/test")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """``$TEST_POSTGRES_URL`` when a server answers there, or a skip (a failure in CI) when none does."""
+    import sqlalchemy as sa
+
+    from assistant.database import engine_url
+
+    engine = sa.create_engine(engine_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        first = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        service_unavailable(f"PostgreSQL is not reachable at {POSTGRES_URL} ({first}); start it (pg_isready) "
+                            "or point TEST_POSTGRES_URL at a server")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """A Redis database for tests (db 15 on localhost), or a skip (a failure in CI) when none runs."""

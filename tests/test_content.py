@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.evaluation import load_devset
 from assistant.knowledge import LANGS, load_knowledge
@@ -86,9 +87,17 @@ def test_every_fact_base_page_has_a_corpus_document_in_both_malformer():
     assert all(count == 2 for count in by_url.values()), by_url
 
 
+EDITOR_DEVSET = ROOT / "eval" / "devset" / "editor.yaml"
+EDITOR_QUESTIONS = ({str(item["q"]) for item in yaml.safe_load(EDITOR_DEVSET.read_text(encoding="utf-8")) or []}
+                    if EDITOR_DEVSET.is_file() else set())
+
+
 def test_development_set_covers_every_entry_and_enough_out_of_scope():
     counts = Counter(q.expect for q in DEVSET)
-    assert all(counts[eid] >= 3 for eid in ENTRY_IDS), [e for e in ENTRY_IDS if counts[e] < 3]
+    # Entries an editor made from visitors' questions have the questions that prompted them (editor.yaml).
+    from_editors = {q.expect for q in DEVSET if q.q in EDITOR_QUESTIONS}
+    short = [e for e in ENTRY_IDS if counts[e] < 3 and e not in from_editors]
+    assert short == []
     assert counts[None] >= 60
     assert sum(q.lang == "nn" for q in DEVSET) / len(DEVSET) >= 0.40
     assert sum(q.typo for q in DEVSET) / len(DEVSET) >= 0.20
@@ -96,7 +105,8 @@ def test_development_set_covers_every_entry_and_enough_out_of_scope():
 
 def test_development_questions_are_not_copies_of_entry_phrasings():
     phrasings = {normalize(q).rstrip("?!. ") for e in KB.entries for lang in LANGS for q in e.part(lang).questions}
-    copies = [q.q for q in DEVSET if normalize(q.q).rstrip("?!. ") in phrasings]
+    # A visitor's question an editor published as a phrasing is kept in editor.yaml on purpose, as a regression check.
+    copies = [q.q for q in DEVSET if normalize(q.q).rstrip("?!. ") in phrasings and q.q not in EDITOR_QUESTIONS]
     assert copies == []
 
 

@@ -1,0 +1,50 @@
+"""CSV exports of the question log and the FAQ that open cleanly in Excel: UTF-8 with BOM, semicolons, CRLF.
+
+Visitor text that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading
+apostrophe, so a spreadsheet shows it as text and never runs it (CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+
+from ..cli import export_rows, write_csv
+from ..database import Record
+from ..knowledge import KnowledgeBase
+
+LOG_FIELDS = ("tid", "målform", "spørsmål", "maskert", "oppføring", "intensjon", "sikkerhet", "reservesvar",
+              "nyttig", "kommentar", "svar-id")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str | None) -> str:
+    """Visitor text made safe for a spreadsheet cell."""
+    text = text or ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "ja" if value else "nei"
+
+
+def log_csv(records: Iterable[Record], tz: dt.tzinfo) -> str:
+    """The question log (masked, as stored) as Excel-friendly CSV, times in local time."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(LOG_FIELDS)
+    for r in records:
+        writer.writerow([r.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), r.lang, cell(r.question),
+                         ",".join(r.masked), r.entry_id or "", r.intent or "", f"{r.confidence:.3f}".replace(".", ","),
+                         _yes_no(r.fallback), _yes_no(r.helpful), cell(r.comment), r.reply_id])
+    return out.getvalue()
+
+
+def faq_csv(kb: KnowledgeBase) -> str:
+    """The FAQ in the same CSV as ``python -m assistant export --format csv``."""
+    out = io.StringIO()
+    write_csv(export_rows(kb), out)
+    return out.getvalue()

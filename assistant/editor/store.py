@@ -1,0 +1,126 @@
+"""Editor accounts and the editors' decisions on logged questions, in the question log's database.
+
+The tables are created by migration ``0002`` (``assistant/migrations/versions``). Passwords are stored
+as werkzeug scrypt hashes only. Every method raises :class:`~assistant.database.LogUnavailable` when the
+database cannot be reached, like the question log itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..database import QuestionLog, UTCDateTime, metadata
+
+#: An account name: lower-case letters, digits, dot, hyphen, underscore; 2-40 characters.
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+MIN_PASSWORD = 10
+T = TypeVar("T")
+#: Checked against when a name is unknown, so a login takes as long for unknown names as for known ones.
+_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+#: What an editor decided about a logged question.
+ACTIONS = ("phrasing", "new_entry", "out_of_scope", "dismissed")
+
+editor_account = sa.Table(
+    "editor_account", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+editor_review = sa.Table(
+    "editor_review", metadata,
+    sa.Column("reply_id", sa.String(32), primary_key=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("entry_id", sa.String(255)),
+    sa.Column("editor", sa.String(64), nullable=False),
+    sa.Column("decided_at", UTCDateTime(), nullable=False, index=True),
+)
+
+
+class AccountError(ValueError):
+    """An account could not be created: bad name, short password or the name is taken."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """An editor account (without its password hash)."""
+
+    name: str
+    created_at: datetime
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid account name; :class:`AccountError` otherwise."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise AccountError("Navnet må være 2–40 tegn: små bokstaver a–z, sifre, punktum, bindestrek eller understrek.")
+    return name
+
+
+class EditorStore:
+    """Accounts and review decisions over the database of ``log`` (its engine and its migrations)."""
+
+    def __init__(self, log: QuestionLog):
+        self.log = log
+
+    def _run(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run ``work`` in a transaction, the way the question log does (migrating first if needed)."""
+        return self.log._run(work)
+
+    # -- accounts ----------------------------------------------------------------------------------------
+
+    def add_account(self, name: str, password: str) -> Account:
+        """Create an account; :class:`AccountError` for a bad name, a short password or a taken name."""
+        check_name(name)
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"Passordet må ha minst {MIN_PASSWORD} tegn.")
+        if self.get_account(name) is not None:
+            raise AccountError(f"Det finnes allerede en redaktør som heter «{name}».")
+        account = Account(name, self.log.clock())
+        row = {"name": name, "password_hash": generate_password_hash(password, method="scrypt"),
+               "created_at": account.created_at}
+        self._run(lambda connection: connection.execute(editor_account.insert().values(**row)))
+        return account
+
+    def get_account(self, name: str) -> Account | None:
+        """The account called ``name``, or None."""
+        statement = sa.select(editor_account.c.name, editor_account.c.created_at).where(editor_account.c.name == name)
+        row = self._run(lambda connection: connection.execute(statement).first())
+        return Account(row.name, row.created_at) if row else None
+
+    def authenticate(self, name: str, password: str) -> Account | None:
+        """The account when ``password`` is right for ``name``; None otherwise (same work either way)."""
+        statement = sa.select(editor_account).where(editor_account.c.name == name)
+        row = self._run(lambda connection: connection.execute(statement).first()) if NAME.fullmatch(name) else None
+        good = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
+        return Account(row.name, row.created_at) if row and good else None
+
+    # -- review decisions --------------------------------------------------------------------------------
+
+    def mark(self, reply_ids: Iterable[str], action: str, editor: str, entry_id: str | None = None) -> int:
+        """Record ``action`` on the logged questions ``reply_ids`` (a later decision replaces an earlier one)."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        ids = sorted(set(reply_ids))
+        rows = [{"reply_id": i, "action": action, "entry_id": entry_id, "editor": editor,
+                 "decided_at": self.log.clock()} for i in ids]
+
+        def work(connection: sa.Connection) -> int:
+            if ids:
+                connection.execute(editor_review.delete().where(editor_review.c.reply_id.in_(ids)))
+                connection.execute(editor_review.insert(), rows)
+            return len(ids)
+
+        return self._run(work)
+
+    def reviewed(self) -> set[str]:
+        """The reply ids an editor has decided on."""
+        statement = sa.select(editor_review.c.reply_id)
+        return set(self._run(lambda connection: connection.execute(statement).scalars().all()))
