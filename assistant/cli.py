@@ -30,7 +30,7 @@ def format_reply(reply: Reply) -> str:
     if reply.source_url:
         lines.append(f"Kilde: {reply.source_title} <{reply.source_url}>")
     if reply.suggestions:
-        lines.append("Relaterte spørsmål:")
+        lines.append("Forslag:" if reply.intent == "clarify" or reply.fallback else "Relaterte spørsmål:")
         lines.extend(f"  - {s.question} [{s.id}]" for s in reply.suggestions)
     lines.append(f"(målform {reply.lang}, sikkerhet {reply.confidence:.2f}{', reservesvar' if reply.fallback else ''})")
     return "\n".join(lines)
