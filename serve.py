@@ -3,19 +3,24 @@
     python serve.py                           build the index if missing or stale; Flask's server on 127.0.0.1:5000
     python serve.py --host 0.0.0.0 --port 8080
     python serve.py --workers 4 --threads 2   production: gunicorn with that many worker processes
+
+Content that cannot be built into an index, or an index folder that cannot be written, stops the start
+with the reason on standard error and exit status 1; a corrupt or stale index is rebuilt.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from assistant.app import create_app
 from assistant.config import build_dir, content_root
-from assistant.index import load_or_build
+from assistant.index import IndexLoadError, load_or_build
+from assistant.knowledge import ValidationError
 from assistant.progress import ProgressBar
 
 
@@ -30,6 +35,15 @@ class GunicornApp(BaseApplication):
         """Apply ``options`` to gunicorn's settings."""
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        self.cfg.set("worker_exit", self.worker_exit)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1: its socket path is per user, so
+            self.cfg.set("control_socket_disable", True)  # two instances on one host would take each other's
+
+    def worker_exit(self, _server: object, worker: Any) -> None:
+        """gunicorn's hook in a worker that ends: one last try to store the question log's queued records."""
+        lost = self.application.extensions["log"].flush_pending()
+        if lost:
+            worker.log.error("Spørsmålsloggen er fortsatt utilgjengelig: %d spørsmål i køen går tapt", lost)
 
     def load(self) -> Flask:
         """The WSGI application."""
@@ -62,8 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     args = parser.parse_args(argv)
     root = content_root()
-    load_or_build(root, build_dir(root), progress=ProgressBar())
-    app = create_app()
+    try:
+        load_or_build(root, build_dir(root), progress=ProgressBar())
+        app = create_app()
+    except ValidationError as exc:
+        print(f"Kan ikke starte: innholdet i {root} har {len(exc.problems)} problem(er):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        print("Rett dem (se «python train.py --check») og start på nytt.", file=sys.stderr)
+        return 1
+    except (IndexLoadError, OSError) as exc:
+        print(f"Kan ikke starte: {exc}", file=sys.stderr)
+        return 1
     index = app.extensions["assistant"].index
     print(f"Forsøksassistenten svarer på http://{args.host}:{args.port}/ (indeks {index.content_hash})", flush=True)
     if args.workers > 0:

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from .database import LogUnavailable
 from .dialogue import Assistant
 from .knowledge import LANGS
-from .openapi import openapi_document
+from .openapi import BLANK_CLASS, openapi_document
 from .reply import Reply
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -25,7 +25,11 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 #: A reply id from the question log (uuid4 hex).
 REPLY_ID = re.compile(r"[0-9a-f]{32}")
+#: A lone UTF-16 surrogate: valid in JSON ("\ud800"), but not Unicode, so it cannot be stored or sent back.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_COMMENT_CHARS = 1000
+#: A question needs one character that is not blank (the same pattern the OpenAPI document declares).
+NOT_BLANK = re.compile(f"[^{BLANK_CLASS}]")
 
 _ASK_FIELDS = {"question", "session", "lang", "choice"}
 _FEEDBACK_FIELDS = {"reply_id", "helpful", "comment"}
@@ -75,14 +79,14 @@ def _api_error(exc: ApiError) -> tuple[Response, int]:
 def validate_question(question: object) -> str:
     """The question if it is a non-blank string of at most ``MAX_QUESTION_CHARS`` characters.
 
-    The length is counted on the text as sent, before any normalisation.
+    The length is counted on the text as sent, before any normalisation. Lone surrogates become U+FFFD.
     """
-    if not isinstance(question, str) or not question.strip():
+    if not isinstance(question, str) or not NOT_BLANK.search(question):
         raise ApiError(400, "missing_question", "Skriv et spørsmål i feltet «question».")
     limit = current_app.config["MAX_QUESTION_CHARS"]
     if len(question) > limit:
         raise ApiError(422, "question_too_long", f"Spørsmålet er for langt (høyst {limit} tegn).")
-    return question
+    return _SURROGATE.sub("\ufffd", question)
 
 
 def validate_session(session: object) -> str | None:
@@ -195,10 +199,22 @@ def feedback() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """Liveness and the loaded index."""
+    """The loaded index and the question log; ``"degraded"`` (still 200: it answers) while the log cannot store.
+
+    ``log`` is this worker's :meth:`assistant.database.QuestionLog.status`: ``available``, ``pending``
+    (records queued until the database answers), ``dropped`` (records lost since start) and ``queue_size``.
+    """
     assistant: Assistant = current_app.extensions["assistant"]
-    return jsonify({"status": "ok", "index": assistant.index.content_hash,
-                    "entries": len(assistant.index.kb.entries)})
+    log = current_app.extensions["log"].status()
+    degraded = not log["available"] or log["pending"]
+    return jsonify({"status": "degraded" if degraded else "ok", "index": assistant.index.content_hash,
+                    "entries": len(assistant.index.kb.entries), "log": log})
+
+
+@bp.get("/ping")
+def ping() -> Response:
+    """The process answers: no index, no database (a liveness probe, and the load benchmark's baseline)."""
+    return jsonify({"status": "ok"})
 
 
 @bp.get("/openapi.json")

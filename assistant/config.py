@@ -57,10 +57,11 @@ DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,
     # Logged questions older than this many days are deleted once a day by the running app (None or 0: never).
     "RETENTION_DAYS": 90,
-    # Editor pages (assistant/editor/, /editor):
+    # Editor pages (assistant/editor/, /editor; accounts: `python -m assistant editor add NAME`). Editor logins are
+    # refused while SECRET_KEY is a well-known value such as "dev" (unless DEBUG or TESTING): set ASSISTANT_SECRET_KEY.
     # The editor's login cookie (Flask's session cookie): not readable from JavaScript, not sent with cross-site
-    # posts, and Secure (sent over https only). SESSION_COOKIE_SECURE None means Secure unless DEBUG or TESTING is
-    # on; set it False only to try the editor over plain http on your own machine.
+    # posts, and Secure (sent over https only; browsers also keep it from http://localhost). SESSION_COOKIE_SECURE
+    # None means Secure unless DEBUG or TESTING is on; False only for plain http to another host in development.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": None,

@@ -12,6 +12,15 @@ not run yet, so a log whose database was down at start-up heals once the databas
 
 Errors: every method raises :class:`LogUnavailable` when the database cannot be reached or refuses the
 operation; nothing is dropped silently. The caller (the API) decides how to degrade.
+
+Outages: a log made with ``queue_size`` > 0 (the app's log: ``LOG_QUEUE_SIZE``) keeps the records it cannot
+store because the database is unreachable in a bounded in-memory queue of this process, and a background
+thread stores them every ``retry_seconds`` (``LOG_RETRY_SECONDS``) until the database answers again; the
+visitor gets the ``reply_id`` at once. Retried inserts skip a ``reply_id`` that is already stored, so a record
+is never stored twice. When the queue is full a record is dropped, counted in ``dropped`` and logged as an
+error, and :meth:`QuestionLog.record` raises :class:`LogUnavailable`. :meth:`QuestionLog.status` reports
+all this for ``GET /api/health``. The queue lives in the worker's memory: a worker that is killed, or that
+exits while the database is still down, loses what it holds (``serve.py`` tries a last flush on exit).
 """
 
 from __future__ import annotations
@@ -25,7 +34,9 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +60,14 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_SQLITE_NAME = "questions.sqlite3"
 _REPLY_ID = re.compile(r"[0-9a-f]{32}")
 _MIGRATION_LOCK_KEY = 0x666F72736F6B  # PostgreSQL advisory lock taken while migrating ("forsok")
+#: Records a worker keeps in memory while the database is unreachable (config ``LOG_QUEUE_SIZE``; 0: no queue).
+DEFAULT_QUEUE_SIZE = 1000
+#: Seconds between attempts to store the queued records (config ``LOG_RETRY_SECONDS``).
+DEFAULT_RETRY_SECONDS = 5.0
+#: Seconds to wait for a PostgreSQL connection unless the URL sets ``connect_timeout``.
+PG_CONNECT_TIMEOUT = 5
+#: Characters no database stores in text: NUL (PostgreSQL) and lone surrogates (not UTF-8).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 T = TypeVar("T")
 
 
@@ -147,15 +166,24 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+def storable(text: str) -> str:
+    """``text`` with the characters no database stores as text (NUL, lone surrogates) replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 def _create_engine(url: str) -> sa.Engine:
     """An engine for ``url`` that never puts statement parameters in messages or logs.
 
+    PostgreSQL: a connection attempt gives up after :data:`PG_CONNECT_TIMEOUT` seconds (unless the URL says
+    otherwise), so an unreachable server cannot hold a request for minutes.
     SQLite: WAL journal, and every transaction starts with ``BEGIN IMMEDIATE`` so that writers (and two
     processes migrating at once) wait for each other (up to the 5 s busy timeout) instead of failing.
     """
     parsed = engine_url(url)
     options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
         return sa.create_engine(parsed, **options)
     if parsed.database in (None, "", ":memory:"):
         options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -177,15 +205,36 @@ def _create_engine(url: str) -> sa.Engine:
     return engine
 
 
+def _transient(exc: LogUnavailable) -> bool:
+    """Whether the database could not be reached (worth retrying), rather than refusing the statement."""
+    cause = exc.__cause__
+    return isinstance(cause, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
+        getattr(cause, "connection_invalidated", False))
+
+
+def _insert_new(connection: sa.Connection) -> sa.Insert:
+    """An insert into the log that skips a ``reply_id`` already stored (a retry after a lost commit reply)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif connection.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        return question_log.insert()
+    return insert(question_log).on_conflict_do_nothing(index_elements=["reply_id"])
+
+
 class QuestionLog:
     """The question log over the database at ``url`` (any SQLAlchemy URL; SQLite or PostgreSQL).
 
     ``secret`` keys the session hash (the app passes ``SECRET_KEY``); without one a random key is made,
     so sessions can be linked only within this process. ``clock`` returns the current aware time
-    (tests pass a fake one). Creating a log does not connect; see :meth:`migrate`.
+    (tests pass a fake one). Creating a log does not connect; see :meth:`migrate`. ``queue_size`` > 0
+    keeps up to that many records in memory while the database is unreachable and retries them every
+    ``retry_seconds`` (see the module docstring).
     """
 
-    def __init__(self, url: str, secret: str | None = None, *, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, url: str, secret: str | None = None, *, clock: Callable[[], datetime] = utcnow,
+                 queue_size: int = 0, retry_seconds: float = DEFAULT_RETRY_SECONDS):
         self.url = url
         self.engine = _create_engine(url)
         self.clock = clock
@@ -194,6 +243,15 @@ class QuestionLog:
         self._lock = threading.Lock()
         #: The last UTC day on which :func:`purge_if_due` ran (per process).
         self.purged_on: date | None = None
+        self.queue_size, self.retry_seconds = queue_size, retry_seconds
+        #: Whether the last statement reached the database (None before the first one).
+        self.available: bool | None = None
+        #: Records lost since start: the queue was full, or the database refused a queued record.
+        self.dropped = 0
+        self._pending: deque[dict[str, Any]] = deque()
+        self._queue_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._retrier: threading.Thread | None = None
 
     def __repr__(self) -> str:
         return f"QuestionLog({engine_url(self.url).render_as_string(hide_password=True)!r})"
@@ -215,17 +273,29 @@ class QuestionLog:
             raise LogUnavailable("the question log's database could not be migrated") from exc
         self._migrated = True
 
-    def _run(self, work: Callable[[sa.Connection], T]) -> T:
-        if not self._migrated:
-            with self._lock:
-                if not self._migrated:
-                    self.migrate()
+    def _execute(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run ``work`` in a transaction (migrating first if needed) and note whether the database answered."""
         try:
-            with self.engine.begin() as connection:
-                return work(connection)
-        except sa.exc.SQLAlchemyError as exc:
-            logger.warning("Spørsmålsloggen er utilgjengelig: %s", _describe(exc))
-            raise LogUnavailable("the question log's database is unavailable") from exc
+            if not self._migrated:
+                with self._lock:
+                    if not self._migrated:
+                        self.migrate()
+            try:
+                with self.engine.begin() as connection:
+                    result = work(connection)
+            except sa.exc.SQLAlchemyError as exc:
+                logger.warning("Spørsmålsloggen er utilgjengelig: %s", _describe(exc))
+                raise LogUnavailable("the question log's database is unavailable") from exc
+        except LogUnavailable as exc:
+            self.available = not _transient(exc)
+            raise
+        self.available = True
+        return result
+
+    def _run(self, work: Callable[[sa.Connection], T]) -> T:
+        if self._pending:  # queued records first, so that e.g. feedback finds its reply
+            self.flush_pending()
+        return self._execute(work)
 
     def session_hash(self, session: str | None) -> str | None:
         """The keyed hash (HMAC-SHA256, hex) stored instead of the session id; None for no session."""
@@ -242,11 +312,92 @@ class QuestionLog:
         masked = mask_report(question)
         reply_id = uuid.uuid4().hex
         row = {"reply_id": reply_id, "created_at": self.clock(), "session_hash": self.session_hash(session),
-               "question": masked.text, "masked": ",".join(dict.fromkeys(masked.found)), "lang": lang,
+               "question": storable(masked.text), "masked": ",".join(dict.fromkeys(masked.found)), "lang": lang,
                "entry_id": entry_id, "intent": intent, "confidence": float(confidence), "fallback": bool(fallback)}
-        self._run(lambda connection: connection.execute(question_log.insert().values(**row)))
+        if self.queue_size and self._pending:
+            self._enqueue(row)  # the database is known to be down: do not make the visitor wait for it
+        else:
+            try:
+                self._run(lambda connection: connection.execute(question_log.insert().values(**row)))
+            except LogUnavailable as exc:
+                if not (self.queue_size and _transient(exc)):
+                    raise
+                self._enqueue(row)
         logger.debug("Lagret spørsmål %s: %s", reply_id, masked.text)
         return reply_id
+
+    def _enqueue(self, row: dict[str, Any]) -> None:
+        """Queue ``row`` for the retry thread; raise :class:`LogUnavailable` (and count it) when the queue is full."""
+        with self._queue_lock:
+            if len(self._pending) >= self.queue_size:
+                self.dropped += 1
+                logger.error("Spørsmålsloggen er utilgjengelig og køen er full (%d): ett spørsmål gikk tapt "
+                             "(%d i alt)", self.queue_size, self.dropped)
+                raise LogUnavailable("the question log is unavailable and its queue is full")
+            self._pending.append(row)
+            if self._retrier is None or not self._retrier.is_alive():
+                self._retrier = threading.Thread(target=self._retry_loop, name="question-log-retry", daemon=True)
+                self._retrier.start()
+
+    def _retry_loop(self) -> None:
+        """Every ``retry_seconds``, try to store the queue; stop once it is empty."""
+        while True:
+            time.sleep(self.retry_seconds)
+            self.flush_pending()
+            with self._queue_lock:
+                if not self._pending:
+                    self._retrier = None
+                    return
+
+    def flush_pending(self) -> int:
+        """Try to store the queued records now, oldest first; return how many are still queued."""
+        with self._flush_lock:
+            with self._queue_lock:
+                batch = list(self._pending)
+            if batch:
+                done = self._store_batch(batch)
+                with self._queue_lock:
+                    for _ in range(done):
+                        self._pending.popleft()
+            return len(self._pending)
+
+    def _store_batch(self, rows: list[dict[str, Any]]) -> int:
+        """Store ``rows``; return how many of the first rows are done with (stored, or refused and dropped)."""
+        try:
+            self._execute(lambda connection: connection.execute(_insert_new(connection), rows))
+        except LogUnavailable as exc:
+            if _transient(exc):
+                return 0
+        else:
+            logger.info("Lagret %d spørsmål fra køen", len(rows))
+            return len(rows)
+        for done, row in enumerate(rows):  # the database refused the batch: find the rows it refuses
+            try:
+                self._execute(lambda connection, row=row: connection.execute(_insert_new(connection), [row]))
+            except LogUnavailable as exc:
+                if _transient(exc):
+                    return done
+                self.dropped += 1
+                logger.error("Spørsmålsloggen avviste et spørsmål fra køen; det gikk tapt (%d i alt)", self.dropped)
+        return len(rows)
+
+    def ping(self) -> bool:
+        """Whether the database answers now (migrating it first if that has not happened yet)."""
+        try:
+            self._execute(lambda connection: connection.execute(sa.text("SELECT 1")))
+        except LogUnavailable:
+            return False
+        return True
+
+    def status(self) -> dict[str, Any]:
+        """The log's state for ``GET /api/health``: ``available``, ``pending`` (queued), ``dropped``, ``queue_size``.
+
+        Probes the database unless records are queued (the retry thread is probing then).
+        """
+        if not self._pending:
+            self.ping()
+        return {"available": bool(self.available), "pending": len(self._pending), "dropped": self.dropped,
+                "queue_size": self.queue_size}
 
     def add_feedback(self, reply_id: str, helpful: bool, comment: str | None = None) -> bool:
         """Store the visitor's feedback on ``reply_id`` (the comment masked); False when it is unknown.
@@ -256,7 +407,7 @@ class QuestionLog:
         """
         if not isinstance(reply_id, str) or not _REPLY_ID.fullmatch(reply_id):
             return False
-        masked_comment = mask(comment).strip() or None if comment else None
+        masked_comment = storable(mask(comment)).strip() or None if comment else None
         statement = (question_log.update().where(question_log.c.reply_id == reply_id)
                      .values(helpful=bool(helpful), comment=masked_comment, feedback_at=self.clock()))
         updated = self._run(lambda connection: connection.execute(statement).rowcount)
@@ -330,20 +481,24 @@ def open_log(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -
     """
     url = (config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
            or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}")
-    return QuestionLog(str(url), str(config.get("SECRET_KEY") or "") or None)
+    return QuestionLog(str(url), str(config.get("SECRET_KEY") or "") or None,
+                       queue_size=int(config.get("LOG_QUEUE_SIZE", DEFAULT_QUEUE_SIZE)),
+                       retry_seconds=float(config.get("LOG_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)))
 
 
 def init_app(app: Flask) -> QuestionLog:
     """Create the app's log (``app.extensions["log"]``), migrate it, and purge by ``RETENTION_DAYS`` daily.
 
     A database that is down at start-up is logged as a warning; the app still starts, and the log
-    migrates on first use.
+    migrates on first use. The connections used to migrate are closed again, so that worker processes
+    forked from this one (gunicorn's ``preload_app``) never share a database connection.
     """
     log = open_log(app.config, app.instance_path)
     try:
         log.migrate()
     except LogUnavailable:
         app.logger.warning("Spørsmålsloggen er utilgjengelig ved oppstart; prøver igjen ved første bruk")
+    log.engine.dispose()
     app.extensions["log"] = log
 
     @app.before_request

@@ -10,6 +10,10 @@ from typing import Any
 
 from . import __version__
 
+#: What counts as blank in a question: Python's whitespace (str.isspace, as the assistant strips it) and the
+#: byte-order mark, a superset of JSON Schema's (ECMA) ``\s``, so the document and the API agree on "empty".
+BLANK_CLASS = "\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
 
@@ -54,7 +58,8 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
             "additionalProperties": False,
             "required": ["question"],
             "properties": {
-                "question": {"type": "string", "minLength": 1, "maxLength": max_question, "pattern": r"\S",
+                "question": {"type": "string", "minLength": 1, "maxLength": max_question,
+                             "pattern": f"[^{BLANK_CLASS}]",
                              "description": f"Spørsmålet, høyst {max_question} tegn (telt før normalisering)."},
                 "session": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{8,64}$",
                             "description": "Økt-id fra forrige svar, for å fortsette samtalen."},
@@ -113,9 +118,22 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
         },
         "Health": {
             "type": "object",
-            "required": ["status", "index", "entries"],
-            "properties": {"status": {"const": "ok"}, "index": {"type": "string"},
-                           "entries": {"type": "integer", "minimum": 0}},
+            "required": ["status", "index", "entries", "log"],
+            "properties": {
+                "status": {"enum": ["ok", "degraded"],
+                           "description": "«degraded»: svarer, men spørsmålsloggen kan ikke lagre akkurat nå."},
+                "index": {"type": "string"},
+                "entries": {"type": "integer", "minimum": 0},
+                "log": {"type": "object", "required": ["available", "pending", "dropped", "queue_size"],
+                        "description": "Spørsmålsloggen i denne arbeideren.",
+                        "properties": {
+                            "available": {"type": "boolean"},
+                            "pending": {"type": "integer", "minimum": 0,
+                                        "description": "Spørsmål i kø til databasen svarer igjen."},
+                            "dropped": {"type": "integer", "minimum": 0,
+                                        "description": "Spørsmål som gikk tapt siden start (full kø)."},
+                            "queue_size": {"type": "integer", "minimum": 0}}},
+            },
         },
     }
 
@@ -163,6 +181,13 @@ def openapi_document(max_question: int = 500, max_comment: int = 1000,
                 "summary": "Helsesjekk",
                 "responses": {"200": {"description": "Tjenesten kjører.", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}},
+            }},
+            "/api/ping": {"get": {
+                "operationId": "ping",
+                "summary": "Lever prosessen? (uten indeks og database)",
+                "responses": {"200": {"description": "Prosessen svarer.", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["status"],
+                               "properties": {"status": {"const": "ok"}}}}}}},
             }},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi",

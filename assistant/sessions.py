@@ -9,6 +9,7 @@ sessions. State expires after ``ttl`` seconds of inactivity.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Protocol
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,22 +81,34 @@ class MemorySessionStore:
 
 
 class RedisSessionStore:
-    """Sessions in Redis, shared by every worker and host; Redis expires them."""
+    """Sessions in Redis, shared by every worker and host; Redis expires them.
+
+    While Redis cannot be reached, conversations lose their context (each message is answered on its own)
+    instead of failing: ``get`` finds nothing and ``put`` is skipped, with a warning in the log.
+    """
 
     def __init__(self, url: str, ttl: int = 1800, prefix: str = "forsoksassistenten:session:"):
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.ttl, self.prefix = ttl, prefix
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
 
     def get(self, session: str) -> SessionState | None:
-        """The state of ``session``, or None when it is unknown or expired."""
-        raw = self.client.get(self.prefix + session)
+        """The state of ``session``, or None when it is unknown, expired or Redis is unreachable."""
+        try:
+            raw = self.client.get(self.prefix + session)
+        except self._errors as exc:
+            log.warning("Øktlageret (Redis) er utilgjengelig: %s", type(exc).__name__)
+            return None
         return SessionState(**json.loads(raw)) if raw else None
 
     def put(self, session: str, state: SessionState) -> None:
-        """Save ``state`` and restart the inactivity clock."""
-        self.client.set(self.prefix + session, json.dumps(asdict(state)), ex=self.ttl)
+        """Save ``state`` and restart the inactivity clock (skipped while Redis is unreachable)."""
+        try:
+            self.client.set(self.prefix + session, json.dumps(asdict(state)), ex=self.ttl)
+        except self._errors as exc:
+            log.warning("Øktlageret (Redis) er utilgjengelig: %s", type(exc).__name__)
 
 
 def session_store(url: str | None = None, ttl: int = 1800) -> SessionStore:

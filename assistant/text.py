@@ -24,9 +24,13 @@ _PUNCT_FOLD = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "“"
 
 
 def normalize(text: str) -> str:
-    """Return ``text`` NFKC-normalised, case-folded and with typographic punctuation made plain."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD)
-    return " ".join(text.casefold().split())
+    """Return ``text`` NFKC-normalised, case-folded and with typographic punctuation made plain.
+
+    NFKC runs again after case folding, whose output need not be normalised (``J\u06e3\u030c``), so that
+    ``normalize`` is idempotent.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return " ".join(folded.translate(_PUNCT_FOLD).split())
 
 
 def fold_ascii(text: str) -> str:

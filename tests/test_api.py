@@ -149,7 +149,8 @@ def test_health_reports_the_index(client, index):
 def test_openapi_document_is_3_1_and_lists_the_operations(client):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/api/ask", "/api/feedback", "/api/health", "/api/openapi.json"}
+    assert set(document["paths"]) == {"/api/ask", "/api/feedback", "/api/health", "/api/ping",
+                                      "/api/openapi.json"}
     ask = document["paths"]["/api/ask"]["post"]
     assert {"200", "400", "413", "415", "422", "429"} <= set(ask["responses"])
     assert "Retry-After" in ask["responses"]["429"]["headers"]
@@ -296,3 +297,9 @@ def test_choosing_a_suggestion_by_id_answers_that_entry(client):
     assert picked["id"] == "webinar" and picked["lang"] == "nn" and picked["session"] == first["session"]
     bad = client.post("/api/ask", json={"question": "x", "choice": "finst-ikkje"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_choice"
+
+
+@pytest.mark.parametrize("blank", ["\x1e", " \u3000\ufeff", "\t\x85"])
+def test_questions_of_only_blank_characters_are_missing_questions(client, blank):
+    response = client.post("/api/ask", json={"question": blank})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "missing_question"
