@@ -101,10 +101,15 @@ class Client:
         self.session: str | None = None
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict | None]:
-        """Send one request, reconnecting once if the server closed the kept-alive connection."""
+        """Send one request; once more on a new connection if the server had closed the kept-alive one.
+
+        Only a reused connection is retried: the server closes an idle one before reading from it, so the
+        request was not handled (a retried question would otherwise show up as a doubled log record).
+        """
         payload = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        for attempt in (1, 2):
+        while True:
+            reused = self.connection is not None
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
             try:
@@ -113,13 +118,12 @@ class Client:
                 data = response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self.close()
-                if attempt == 2:
+                if not reused:
                     raise
                 continue
             if response.will_close:
                 self.close()
             return response.status, json.loads(data) if data else None
-        raise AssertionError("unreachable")
 
     def close(self) -> None:
         """Close the connection."""

@@ -392,6 +392,11 @@ def test_while_postgresql_is_away_the_service_answers_reports_degraded_and_store
     assert sorted(schema.reply_ids()) == sorted(before + queued)
     assert call(server.port, "POST", "/api/feedback", {"reply_id": queued[0], "helpful": True})[0] == 204
 
+    proxy.stop()  # away again when the worker stops: its last attempt fails, and the loss is logged
+    assert ask(server.port, "Hvem kan søke?")[1]["reply_id"]
+    server.stop()
+    assert "1 spørsmål i køen går tapt" in server.output()
+
 
 def test_while_redis_is_away_questions_are_answered_without_conversation_context(serve, built, redis_url, tmp_path):
     redis = TcpProxy(("127.0.0.1", int(redis_url.rsplit(":", 1)[1].split("/")[0])))
