@@ -18,8 +18,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from assistant.app import create_app
-from assistant.config import build_dir, content_root
-from assistant.index import IndexLoadError, load_or_build
+from assistant.config import content_root
+from assistant.index import IndexLoadError
 from assistant.knowledge import ValidationError
 from assistant.progress import ProgressBar
 
@@ -77,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = content_root()
     try:
-        load_or_build(root, build_dir(root), progress=ProgressBar())
-        app = create_app()
+        app = create_app(progress=ProgressBar())
     except ValidationError as exc:
         print(f"Kan ikke starte: innholdet i {root} har {len(exc.problems)} problem(er):", file=sys.stderr)
         for problem in exc.problems:

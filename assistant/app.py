@@ -9,6 +9,7 @@ from flask import Flask
 
 from .config import DEFAULTS, build_dir, content_root
 from .dialogue import Assistant, open_assistant
+from .index import Progress
 from .reload import IndexWatcher
 from .sessions import session_store
 
@@ -28,11 +29,13 @@ def configured_flask(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant | None = None,
+               progress: Progress | None = None) -> Flask:
     """Create the app: defaults, then the instance ``config.py`` (or ``test_config``), then ``ASSISTANT_*``.
 
     ``assistant`` lets a caller (tests, a worker that already loaded the index) hand in a ready
-    :class:`Assistant`; otherwise the index for the configured content is loaded or built.
+    :class:`Assistant`; otherwise the index for the configured content is loaded or built (``progress``
+    shows a build).
     """
     app = configured_flask(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -40,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
         root = Path(app.config["CONTENT_ROOT"] or content_root())
         sessions = session_store(app.config["SESSION_STORE_URL"], int(app.config["SESSION_TTL"]))
         build = Path(app.config["BUILD_DIR"] or build_dir(root))
-        assistant = open_assistant(root, build, sessions=sessions)
+        assistant = open_assistant(root, build, progress=progress, sessions=sessions)
         # Follow build/current, so a published FAQ change reaches this worker without a restart.
         watcher = IndexWatcher(assistant, build, float(app.config["INDEX_CHECK_SECONDS"]))
 

@@ -109,9 +109,9 @@ def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03) -> Cali
     """Fit ranker weights, the confidence model and the threshold on labelled examples."""
     weights, bias = _ranker(examples)
     calibration = Calibration(weights=weights, bias=bias)
+    rankings = [calibration.rank(ex.candidates) for ex in examples]  # the confidence model leaves ranks as they are
     rows, labels, oos = [], [], []
-    for ex in examples:
-        ranked = calibration.rank(ex.candidates)
+    for ex, ranked in zip(examples, rankings, strict=True):
         rows.append(list(confidence_inputs(ranked)))
         labels.append(bool(ranked) and ranked[0].id == ex.expect)
         oos.append(ex.expect is None)
@@ -119,6 +119,6 @@ def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03) -> Cali
         model = LogisticRegression(C=10.0, max_iter=5000).fit(np.array(rows), np.array(labels, dtype=int))
         calibration.conf_coef = tuple(float(c) for c in model.coef_[0])
         calibration.conf_intercept = float(model.intercept_[0])
-    confidences = [calibration.confidence(calibration.rank(ex.candidates)) for ex in examples]
+    confidences = [calibration.confidence(ranked) for ranked in rankings]
     calibration.threshold = choose_threshold(confidences, labels, oos, max_oos_rate)
     return calibration

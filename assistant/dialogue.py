@@ -72,10 +72,6 @@ class Assistant:
         """The index's calibration (fusion weights, confidence model, threshold)."""
         return self.index.calibration
 
-    def detect_lang(self, question: str) -> str:
-        """The målform of ``question`` ("nb" or "nn")."""
-        return self.index.malform.predict(question)
-
     def rank(self, text: str) -> Ranking:
         """Retrieve and rank the entries for ``text``."""
         candidates, _ = self.index.retriever.candidates(text)
@@ -189,8 +185,14 @@ class Assistant:
         top = ranking.top
         if top is None or top.score < self.suggest_floor or top.features.get("unknown", 0.0) >= 0.5:
             return []
-        return [c.id for c in ranking.candidates[: self.max_suggestions]
-                if top.score - c.score <= self.close_call and c.score >= self.suggest_floor]
+        return self._near_top(ranking.candidates)
+
+    def _near_top(self, ranked: list[Candidate]) -> list[str]:
+        """Ids among the first candidates within ``close_call`` of the best one (itself included)."""
+        if not ranked:
+            return []
+        return [c.id for c in ranked[: self.max_suggestions]
+                if ranked[0].score - c.score <= self.close_call and c.score >= self.suggest_floor]
 
     def _suggestions(self, ids: list[str], lang: str) -> tuple[Suggestion, ...]:
         entries = self.index.kb.by_id
@@ -199,10 +201,8 @@ class Assistant:
     def _answer(self, question: str, entry: Entry, lang: str, confidence: float, ranked: list[Candidate],
                 state: SessionState, prefix: str = "") -> Reply:
         state.topic, state.fails = entry.id, 0
-        top_score = ranked[0].score if ranked else 1.0
-        close = [c.id for c in ranked[1:self.max_suggestions]
-                 if top_score - c.score <= self.close_call and c.score >= self.suggest_floor]
-        ids = [i for i in dict.fromkeys([*close, *entry.related]) if i != entry.id][: self.max_suggestions]
+        ids = [i for i in dict.fromkeys([*self._near_top(ranked), *entry.related]) if i != entry.id]
+        ids = ids[: self.max_suggestions]
         answer = f"{prefix} {entry.part(lang).answer}".strip()
         return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
                      self._suggestions(ids, lang))
