@@ -45,7 +45,7 @@ class Calibration:
         """Give each candidate its fused score (a probability) and sort, best first."""
         scored = []
         for c in candidates:
-            z = self.bias + sum(self.weights[name] * c.features[name] for name in FEATURES)
+            z = self.bias + sum(weight * c.features[name] for name, weight in self.weights.items())
             scored.append(replace(c, score=1.0 / (1.0 + math.exp(-z))))
         return sorted(scored, key=lambda c: -c.score)
 
@@ -70,8 +70,8 @@ def confidence_inputs(ranked: list[Candidate]) -> tuple[float, ...]:
     return top.score, lead, unknown, has_unknown, has_unknown * top.score, top.features["coverage"]
 
 
-def _ranker(examples: list[Example]) -> tuple[dict[str, float], float]:
-    X = [[c.features[name] for name in FEATURES] for ex in examples for c in ex.candidates]
+def _ranker(examples: list[Example], features: tuple[str, ...]) -> tuple[dict[str, float], float]:
+    X = [[c.features[name] for name in features] for ex in examples for c in ex.candidates]
     y = [int(c.id == ex.expect) for ex in examples for c in ex.candidates]
     if len(set(y)) < 2:
         raise ValueError("the ranker needs both right and wrong candidates to learn from")
@@ -82,7 +82,7 @@ def _ranker(examples: list[Example]) -> tuple[dict[str, float], float]:
     # Fold the standardisation into the weights, so ranking needs no scaler.
     weights = model.coef_[0] / scale
     bias = float(model.intercept_[0] - (model.coef_[0] * mean / scale).sum())
-    return dict(zip(FEATURES, weights.tolist(), strict=True)), bias
+    return dict(zip(features, weights.tolist(), strict=True)), bias
 
 
 def choose_threshold(confidences: list[float], correct: list[bool], out_of_scope: list[bool],
@@ -105,9 +105,14 @@ def choose_threshold(confidences: list[float], correct: list[bool], out_of_scope
     return float(best_t)
 
 
-def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03) -> Calibration:
-    """Fit ranker weights, the confidence model and the threshold on labelled examples."""
-    weights, bias = _ranker(examples)
+def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03,
+                    features: tuple[str, ...] = FEATURES) -> Calibration:
+    """Fit ranker weights, the confidence model and the threshold on labelled examples.
+
+    ``features`` are the candidate features the ranker may use (all of them unless an ablation
+    leaves some out).
+    """
+    weights, bias = _ranker(examples, features)
     calibration = Calibration(weights=weights, bias=bias)
     rankings = [calibration.rank(ex.candidates) for ex in examples]  # the confidence model leaves ranks as they are
     rows, labels, oos = [], [], []

@@ -4,9 +4,11 @@ The order of decisions for one message:
 
 1. a chosen suggestion (``choice``) is answered directly;
 2. a request to switch målform is remembered for the session and confirmed;
-3. retrieval: a confident answer always wins over small talk ("Hei, kor lenge kan eit forsøk
-   vare?" is answered, the greeting folded in); a short follow-up ("og kan det forlengast?")
-   is also tried together with the session's topic;
+3. retrieval: a confident answer wins over small talk ("Hei, kor lenge kan eit forsøk vare?" is
+   answered, the greeting folded in) unless the intent model is surer still ("Kva kan du hjelpe
+   meg med?"); a short follow-up ("og kan det forlengast?") is also tried together with the
+   session's topic; two plausible entries whose phrasings both use every word of the question
+   are not answered but offered (step 6), however confident the ranking;
 4. small talk (greeting, thanks, contact, ...) gets its reply;
 5. English gets a short English note, with the best Norwegian answer when one is confident;
 6. two or three entries too close to call: "Meinte du ...?" with them as suggestions;
@@ -123,7 +125,9 @@ class Assistant:
             return self._intent(question, intent, reply_lang, state)
         english = looks_english(question)
         ranking = self._rank_with_context(body, state)
-        if self.confident(ranking) and not english:
+        indistinct = self._indistinct(body, ranking)
+        small_talk = intent != NONE and probability > ranking.confidence
+        if self.confident(ranking) and not english and not small_talk and len(indistinct) < 2:
             prefix = messages.GREETING_PREFIX if opener == "greeting" else ""
             return self._answer(question, entries[ranking.top.id], reply_lang, ranking.confidence,
                                 ranking.candidates, state, prefix=prefix)
@@ -131,7 +135,7 @@ class Assistant:
             return self._english(question, ranking, state)
         if intent != NONE:
             return self._intent(question, intent, reply_lang, state)
-        close = self._close_calls(ranking)
+        close = indistinct if len(indistinct) >= 2 else self._close_calls(ranking)
         if len(close) >= 2:
             state.fails = 0
             return Reply(question, messages.clarify_text(reply_lang), reply_lang, ranking.confidence, False,
@@ -186,6 +190,12 @@ class Assistant:
         if top is None or top.score < self.suggest_floor or top.features.get("unknown", 0.0) >= 0.5:
             return []
         return self._near_top(ranking.candidates)
+
+    def _indistinct(self, question: str, ranking: Ranking) -> list[str]:
+        """The plausible first candidates, led by the top one, that the question's words do not tell apart."""
+        plausible = [c.id for c in ranking.candidates[: self.max_suggestions] if c.score >= self.suggest_floor]
+        ids = self.index.retriever.indistinct(question, plausible)
+        return ids if ids and ids[0] == plausible[0] else []
 
     def _near_top(self, ranked: list[Candidate]) -> list[str]:
         """Ids among the first candidates within ``close_call`` of the best one (itself included)."""

@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
 
 from .knowledge import LANGS, KnowledgeBase, Passage
 from .text import TextPipeline, stopwords
@@ -29,8 +32,8 @@ FUZZY_SCORERS = {
 }
 
 #: The features the hybrid retriever computes for every candidate entry, in order.
-FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "e_word", "e_char", "page", "q_word_gap", "q_char_gap",
-            "q_fuzzy_gap", "e_word_gap", "coverage", "unknown")
+FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "e_word", "e_char", "page", "clf", "q_word_gap",
+            "q_char_gap", "q_fuzzy_gap", "e_word_gap", "clf_gap", "coverage", "unknown")
 
 
 @dataclass(frozen=True)
@@ -76,14 +79,25 @@ def content_text(pipeline: TextPipeline, text: str) -> str:
     return " ".join(t for t in tokens if t not in drop) or " ".join(tokens)
 
 
+def word_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
+    """TF-IDF over stemmed content words (spelling-mapped, ASCII-folded)."""
+    return TfidfVectorizer(tokenizer=pipeline.terms, lowercase=False, token_pattern=None,
+                           ngram_range=ngram_range, sublinear_tf=True)
+
+
+def char_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (2, 5)) -> TfidfVectorizer:
+    """TF-IDF over character n-grams of the content words: robust to typos and missing æøå."""
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True,
+                           preprocessor=partial(content_text, pipeline), lowercase=False)
+
+
 class WordTfidfRetriever(_KeyedRetriever):
     """TF-IDF over stemmed content words (spelling-mapped, ASCII-folded), unigrams and bigrams."""
 
     def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (1, 2)):
         super().__init__()
         self.pipeline = pipeline or TextPipeline()
-        self.vectorizer = TfidfVectorizer(tokenizer=self.pipeline.terms, lowercase=False, token_pattern=None,
-                                          ngram_range=ngram_range, sublinear_tf=True)
+        self.vectorizer = word_vectorizer(self.pipeline, ngram_range)
 
     def fit(self, texts: list[str], keys: list[str]) -> WordTfidfRetriever:
         """Index ``texts``, each belonging to the key at the same position."""
@@ -101,11 +115,7 @@ class CharTfidfRetriever(WordTfidfRetriever):
     def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (2, 5)):
         _KeyedRetriever.__init__(self)
         self.pipeline = pipeline or TextPipeline()
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True,
-                                          preprocessor=self._content, lowercase=False)
-
-    def _content(self, text: str) -> str:
-        return content_text(self.pipeline, text)
+        self.vectorizer = char_vectorizer(self.pipeline, ngram_range)
 
 
 class FuzzyRetriever(_KeyedRetriever):
@@ -126,6 +136,37 @@ class FuzzyRetriever(_KeyedRetriever):
         scores = process.cdist([content_text(self.pipeline, text)], self.choices_,
                                scorer=FUZZY_SCORERS[self.scorer], dtype=np.float32)
         return scores[0].astype(float) / 100.0
+
+
+class EntryClassifier(_KeyedRetriever):
+    """Logistic regression over the phrasings' word and character TF-IDF: which entry is asked for?
+
+    The nearest-neighbour scores weigh a question's words by rarity alone, but near neighbours
+    (how long a trial lasts, how long it can be extended) differ in a word or two. Trained on every
+    phrasing with its entry as the label, the classifier learns which words tell entries apart; its
+    probability per entry is one of the ranking features.
+    """
+
+    def __init__(self, C: float = 10.0, pipeline: TextPipeline | None = None):
+        super().__init__()
+        self.C = C
+        self.pipeline = pipeline or TextPipeline()
+
+    def fit(self, texts: list[str], keys: list[str]) -> EntryClassifier:
+        """Learn each key from its texts (at least two keys)."""
+        if len(set(keys)) < 2:
+            raise ValueError("the entry classifier needs at least two entries to tell apart")
+        self.features_ = FeatureUnion([("words", word_vectorizer(self.pipeline)),
+                                       ("chars", char_vectorizer(self.pipeline))])
+        self.model_ = LogisticRegression(C=self.C, max_iter=5000).fit(self.features_.fit_transform(texts), keys)
+        self._set_keys(keys)
+        classes = {str(k): i for i, k in enumerate(self.model_.classes_)}
+        self._columns = np.array([classes[k] for k in self.keys_])
+        return self
+
+    def scores(self, text: str) -> np.ndarray:
+        """The probability of every key (in ``keys_`` order) for ``text``; they sum to 1."""
+        return self.model_.predict_proba(self.features_.transform([text]))[0][self._columns]
 
 
 @dataclass
@@ -199,13 +240,13 @@ def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str
             for eid, c in counts.items()}
 
 
-_GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word")
+_GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word", "clf")
 _QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
 
 
 @dataclass
 class HybridRetriever:
-    """TF-IDF on words and character n-grams, fuzzy matching and page passages, fused.
+    """TF-IDF on words and character n-grams, fuzzy matching, an entry classifier and page passages, fused.
 
     ``fit`` indexes a :class:`KnowledgeBase`; ``candidates`` returns the ``top_k`` entries by a
     fixed prior mix of the features, each with its feature vector (:data:`FEATURES`); the learnt
@@ -232,6 +273,7 @@ class HybridRetriever:
         self.q_word_ = WordTfidfRetriever().fit(texts, keys)
         self.q_char_ = CharTfidfRetriever().fit(texts, keys)
         self.q_fuzzy_ = FuzzyRetriever(self.fuzzy_scorer).fit(texts, keys)
+        self.clf_ = EntryClassifier().fit(texts, keys)
         self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
         documents = [" ".join(t for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer))
                      for e in kb.entries]
@@ -240,6 +282,8 @@ class HybridRetriever:
         pipeline = self.q_word_.pipeline
         self.entry_terms_ = {e.id: {t for lang in LANGS for text in (*e.part(lang).questions, e.part(lang).answer)
                                     for t in pipeline.terms(text)} for e in kb.entries}
+        self.question_terms_ = {e.id: {t for lang in LANGS for q in e.part(lang).questions for t in pipeline.terms(q)}
+                                for e in kb.entries}
         self.key_terms_ = key_terms(kb, pipeline)
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
@@ -262,6 +306,17 @@ class HybridRetriever:
         scores = (self.p_word_.scores(text) + self.p_char_.scores(text)) / 2
         return dict(zip(self.p_word_.keys_, scores.tolist(), strict=True))
 
+    def indistinct(self, text: str, ids: list[str]) -> list[str]:
+        """Those of ``ids`` whose phrasings use every content word of ``text``.
+
+        When two or more entries qualify, nothing the visitor wrote tells them apart ("Kva med
+        forsøket i Nordre Follo?" fits both trials there), however the ranker orders them.
+        """
+        terms = [t for t in self.q_word_.pipeline.terms(text) if t not in _QUESTION_TERMS]
+        if not terms:
+            return []
+        return [i for i in ids if all(t in self.question_terms_[i] for t in terms)]
+
     def _page_column(self, pscores: dict[str, float]) -> np.ndarray:
         page = np.zeros(len(self.entry_ids_))
         best_by_url: dict[str, float] = defaultdict(float)
@@ -283,6 +338,7 @@ class HybridRetriever:
             "e_word": self.e_word_.scores(text),
             "e_char": self.e_char_.scores(text),
             "page": self._page_column(pscores),
+            "clf": self.clf_.scores(text),
         }
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = np.argsort(-prior, kind="stable")[: self.top_k]

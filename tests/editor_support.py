@@ -29,6 +29,10 @@ from assistant.editor.store import EditorStore
 from assistant.index import Index
 
 ROOT = Path(__file__).resolve().parent.parent
+FNR = "01017010170"  # made up, with valid control digits
+PHONE = "912 34 567"
+#: Asked as visitors do; the assistant falls back on it today, though it is about the "varighet" entry.
+UNANSWERED = "hvor lenge gjelder unntaket vårt"
 NAME, PASSWORD = "kari", "riktig-hest-batteri-stift"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

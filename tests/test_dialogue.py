@@ -55,3 +55,15 @@ def test_reply_json_has_the_public_fields(assistant):
                          "intent", "session", "contact"}
     assert 0.0 <= data["confidence"] <= 1.0
     assert set(data["source"]) == {"url", "title"}
+
+
+def test_words_that_fit_two_entries_alike_are_offered_not_guessed(assistant):
+    both = ["forsok-nordre-follo-innbyggerdialog", "forsok-nordre-follo-skolefravaer"]
+    retriever = assistant.index.retriever
+    assert retriever.indistinct("Kva med forsøket i Nordre Follo?", both) == both
+    assert retriever.indistinct("skulefråvær i Nordre Follo", both) == both[1:]
+    reply = assistant.ask("Hva med forsøket i Nordre Follo?")
+    assert reply.intent == "clarify" and not reply.fallback
+    assert {s.id for s in reply.suggestions} == set(both)
+    # One word more settles it, and the answer comes at once.
+    assert assistant.ask("Hva med skolefraværsforsøket i Nordre Follo?").id == both[1]

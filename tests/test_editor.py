@@ -22,7 +22,14 @@ from assistant.database import Record
 from assistant.dialogue import Assistant
 from assistant.editor import auth, charts, content, dashboard, export
 from assistant.editor.publish import gate_reasons
-from assistant.editor.queue import Question, cluster_questions, find_questions, kinds_of, queue_questions
+from assistant.editor.queue import (
+    Question,
+    cluster_questions,
+    find_questions,
+    kinds_of,
+    nearest_entry,
+    queue_questions,
+)
 from assistant.editor.store import AccountError, EditorStore
 from assistant.editor.validation import entry_problems, phrasing_problems, wrong_words
 from assistant.evaluation import DevQuestion
@@ -280,6 +287,25 @@ def test_clusters_join_similar_questions_across_malformer_and_typos():
     assert groups == {frozenset(texts[0:3]), frozenset(texts[3:5]), frozenset(texts[5:7]), frozenset(texts[7:9])}
     assert cluster_questions([], 0.75) == [] and len(cluster_questions(questions[:1], 0.75)) == 1
 
+
+
+def test_nearest_entry_is_voted_by_how_often_asked_and_a_tie_goes_to_the_surer_ranking(index):
+    assistant = Assistant(index)
+    now = dt.datetime.now(UTC)
+
+    def asked(text: str, times: int) -> Question:
+        return Question(text, text, tuple(str(i) for i in range(times)), "nb", ("fallback",), now, None)
+
+    about, noise = "hvor lenge gjelder unntaket vårt", "hvem ringer jeg til"
+    assert assistant.rank(noise).top.id != assistant.rank(about).top.id == "varighet"
+    # One each: the ranking the assistant is surer of wins, whichever comes first.
+    sure = max((about, noise), key=lambda t: assistant.rank(t).confidence)
+    for order in ((about, noise), (noise, about)):
+        nearest = nearest_entry(assistant, [asked(t, 1) for t in order])
+        assert nearest.entry_id == assistant.rank(sure).top.id
+    # Asked more often wins the vote.
+    nearest = nearest_entry(assistant, [asked(noise, 1), asked(about, 3)])
+    assert nearest.entry_id == "varighet" and nearest.question == index.kb.by_id["varighet"].nb.questions[0]
 
 # --- content and validation ----------------------------------------------------------------------------
 

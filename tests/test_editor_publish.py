@@ -10,7 +10,20 @@ from collections import Counter
 
 import pytest
 import yaml
-from editor_support import NAME, ROOT, copy_content, csrf, database, dispose, editor_app, login, wait_for_job
+from editor_support import (
+    FNR,
+    NAME,
+    PHONE,
+    ROOT,
+    UNANSWERED,
+    copy_content,
+    csrf,
+    database,
+    dispose,
+    editor_app,
+    login,
+    wait_for_job,
+)
 
 from assistant import cli
 from assistant.dialogue import Assistant
@@ -20,11 +33,6 @@ from assistant.editor.store import EditorStore
 from assistant.index import INDEX_FILE, current_hash, load_index
 from assistant.knowledge import load_knowledge
 from assistant.reload import IndexWatcher
-
-FNR = "01017010170"  # made up, with valid control digits
-PHONE = "912 34 567"
-#: Asked as visitors do; the assistant falls back on it today, though it is about an entry's topic.
-UNANSWERED = "hvor mange år får forsøket vare"
 
 
 @pytest.fixture()
@@ -55,7 +63,7 @@ def test_newcomer_flow_phrasing_is_answered_at_once(request, kind, index, root, 
         try:
             client = app.test_client()
             # Visitors ask questions the assistant cannot answer, one with a fødselsnummer and a phone number.
-            for question in (UNANSWERED, f"hvor mange år får forsøket vare? fnr {FNR}, tlf {PHONE}",
+            for question in (UNANSWERED, f"{UNANSWERED}? fnr {FNR}, tlf {PHONE}",
                              "hva koster en pizza", "kva kostar ein pizza"):
                 assert ask(client, question)["fallback"], question
             assert login(client, "nykommer", "et langt og hemmelig passord").status_code == 302
@@ -69,7 +77,7 @@ def test_newcomer_flow_phrasing_is_answered_at_once(request, kind, index, root, 
             reply_id = re.search(r'href="/editor/questions/([0-9a-f]{32})"', row).group(1)
             page = client.get(f"/editor/questions/{reply_id}").get_data(as_text=True)
             assert re.search(r'<option value="varighet" selected>', page)
-            assert 'name="text" value="hvor mange år får forsøket vare? fnr, tlf"' in page  # placeholders removed
+            assert f'name="text" value="{UNANSWERED}? fnr, tlf"' in page  # placeholders removed
             response = client.post(f"/editor/questions/{reply_id}/phrasing", data={
                 "csrf_token": csrf(page), "entry_id": "varighet", "lang": "nb", "text": UNANSWERED})
             assert response.status_code == 302 and response.location.startswith("/editor/jobs/")
@@ -93,7 +101,7 @@ def test_newcomer_flow_phrasing_is_answered_at_once(request, kind, index, root, 
     assert kb.by_id["varighet"].nb.questions[-1] == UNANSWERED
     assert f"    - {UNANSWERED}\n" in (root / "faq" / "varighet.yaml").read_text(encoding="utf-8")
     devset = yaml.safe_load((root / DEVSET_FILE).read_text(encoding="utf-8"))
-    masked = "hvor mange år får forsøket vare? fnr «[fødselsnummer]», tlf «[telefon]»"
+    masked = f"{UNANSWERED}? fnr «[fødselsnummer]», tlf «[telefon]»"
     assert devset == [{"q": masked, "expect": "varighet", "lang": "nb", "typo": False}]
     (line,) = (root / CHANGES_FILE).read_text(encoding="utf-8").splitlines()
     assert line.split("\t")[1:] == ["nykommer", f"FAQ varighet: ny formulering (nb) «{UNANSWERED}»"]

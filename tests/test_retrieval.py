@@ -1,13 +1,13 @@
 import pytest
 
-from assistant.retrieval import CharTfidfRetriever, FuzzyRetriever, WordTfidfRetriever
+from assistant.retrieval import CharTfidfRetriever, EntryClassifier, FuzzyRetriever, WordTfidfRetriever
 
 TEXTS = ["Hvor lenge kan et forsøk vare?", "Kor lenge varer eit forsøk?", "Hva var søknadsfristen?",
          "Får kommunen tilskudd?", "Hvem kan søke?"]
 KEYS = ["varighet", "varighet", "frist", "tilskudd", "hvem"]
 
 
-@pytest.mark.parametrize("retriever", [WordTfidfRetriever(), CharTfidfRetriever(), FuzzyRetriever()])
+@pytest.mark.parametrize("retriever", [WordTfidfRetriever(), CharTfidfRetriever(), FuzzyRetriever(), EntryClassifier()])
 def test_each_retriever_finds_the_right_key_alone(retriever):
     retriever.fit(TEXTS, KEYS)
     assert retriever.keys_ == ["varighet", "frist", "tilskudd", "hvem"]
@@ -32,3 +32,26 @@ def test_word_retriever_matches_nynorsk_to_bokmal():
 def test_query_on_unknown_words_scores_zero():
     retriever = WordTfidfRetriever().fit(TEXTS, KEYS)
     assert retriever.scores("xyzzy plugh").max() == 0.0
+
+
+NEAR = ["Hvor lenge varer et forsøk?", "Hvor lenge kan forsøket vare?", "Hvor mange år varer forsøket?",
+        "varighet forsøk", "Kan forsøket forlenges?", "forlengelse av forsøket", "Kan vi forlenge forsøket?",
+        "Hvor lenge kan forsøket forlenges?", "Hva var søknadsfristen?", "søknadsfrist forsøk",
+        "Når var fristen for å søke?"]
+NEAR_KEYS = ["varighet"] * 4 + ["forlengelse"] * 4 + ["frist"] * 3
+
+
+def test_entry_classifier_learns_the_word_that_tells_near_neighbours_apart():
+    question = "hvor mange år kan det forlenges"
+    # The nearest phrasing shares "hvor mange år": word TF-IDF picks the wrong neighbour ...
+    assert WordTfidfRetriever().fit(NEAR, NEAR_KEYS).query(question, k=1)[0].key == "varighet"
+    # ... the classifier has learnt that "forlenge" is what marks the other entry.
+    classifier = EntryClassifier().fit(NEAR, NEAR_KEYS)
+    assert classifier.query(question, k=1)[0].key == "forlengelse"
+    scores = classifier.scores(question)
+    assert classifier.keys_ == ["varighet", "forlengelse", "frist"] and scores.sum() == pytest.approx(1.0)
+
+
+def test_entry_classifier_needs_two_entries():
+    with pytest.raises(ValueError, match="two entries"):
+        EntryClassifier().fit(["Hvem kan søke?", "hvem søker"], ["hvem", "hvem"])

@@ -159,7 +159,10 @@ def cluster_questions(questions: Sequence[Question], distance: float) -> list[li
 
 def nearest_entry(assistant: Assistant, questions: Sequence[Question], lang: str = "nb",
                   sample: int = 3) -> Nearest | None:
-    """The entry the assistant ranks first for the most asked questions (a vote weighted by how often asked)."""
+    """The entry the assistant ranks first for the most asked questions.
+
+    A vote weighted by how often each was asked; a tie goes to the entry ranked with more confidence.
+    """
     votes: Counter[str] = Counter()
     confidence: dict[str, float] = {}
     for question in list(questions)[:sample]:
@@ -169,7 +172,7 @@ def nearest_entry(assistant: Assistant, questions: Sequence[Question], lang: str
             confidence[ranking.top.id] = max(confidence.get(ranking.top.id, 0.0), ranking.confidence)
     if not votes:
         return None
-    entry_id = votes.most_common(1)[0][0]
+    entry_id = max(votes, key=lambda e: (votes[e], confidence[e]))
     entry = assistant.index.kb.by_id.get(entry_id)
     if entry is None:
         return None

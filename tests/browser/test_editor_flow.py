@@ -10,14 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import Server  # tests/browser/conftest.py: the app on 127.0.0.1 in a thread
-from editor_support import NAME, PASSWORD, copy_content, database, dispose, editor_app
+from editor_support import FNR, NAME, PASSWORD, PHONE, UNANSWERED, copy_content, database, dispose, editor_app
 from playwright.sync_api import Page, expect
 from widget_helpers import ask, run_axe, wait_for_widget
 
-FNR = "01017010170"  # made up, with valid control digits
-PHONE = "912 34 567"
 XSS = "<script>alert(1)</script>"
-UNANSWERED = "hvor mange år får forsøket vare"
 PUBLISH_TIMEOUT = 240_000  # ms: a rebuild takes tens of seconds on a small machine
 
 
@@ -30,7 +27,7 @@ def serve(request: pytest.FixtureRequest, kind: str, index, tmp_path) -> Iterato
                          SECRET_KEY=secrets.token_hex(32))
         assert app.config["SESSION_COOKIE_SECURE"] is True
         client = app.test_client()
-        for question in (UNANSWERED, f"hvor mange år får forsøket vare? fnr {FNR}, ring {PHONE}", XSS,
+        for question in (UNANSWERED, f"{UNANSWERED}? fnr {FNR}, ring {PHONE}", XSS,
                          "hva koster en pizza", "kva kostar ein pizza"):
             assert client.post("/api/ask", json={"question": question}).get_json()["fallback"], question
         server = Server(app)
