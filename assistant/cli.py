@@ -1,4 +1,4 @@
-"""The command line: ``python -m assistant ask|export|purge|editor``, over the same code the web app uses."""
+"""The command line: ``python -m assistant ask|export|content|purge|editor``, over the same code the web app uses."""
 
 from __future__ import annotations
 
@@ -79,6 +79,26 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def content_table(kb: KnowledgeBase) -> str:
+    """The content per source page as a Markdown table: entries, phrasings and passages per målform.
+
+    Pages with the most entries come first; the README's table is this output.
+    """
+    rows = []
+    for page in (p for p in kb.pages if p.lang == "nb"):
+        entries = [e for e in kb.entries if e.source.url == page.url]
+        counts = [len(entries), *(sum(len(e.part(lang).questions) for e in entries) for lang in LANGS),
+                  *(sum(len(p.passages) for p in kb.pages if p.url == page.url and p.lang == lang) for lang in LANGS)]
+        rows.append((page.title, counts))
+    rows.sort(key=lambda row: (-row[1][0], row[0]))
+    totals = [sum(counts[i] for _, counts in rows) for i in range(5)]
+    lines = ["| Source page (corpus/) | FAQ entries | Phrasings nb | Phrasings nn | Passages nb | Passages nn |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {title} | " + " | ".join(map(str, counts)) + " |" for title, counts in rows]
+    lines.append(f"| **Total: {len(rows)} pages** | " + " | ".join(f"**{n}**" for n in totals) + " |")
+    return "\n".join(lines)
+
+
 def _session_id(value: str) -> str:
     if not valid_session_id(value):
         raise argparse.ArgumentTypeError("samtale-id må være 8-64 tegn: bokstaver, sifre, - eller _")
@@ -152,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="samtale-id: alle spørsmålene hører til samme samtale (oppfølgingsspørsmål)")
     export = sub.add_parser("export", help="eksporter FAQ-en")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    sub.add_parser("content", help="oversikt over innholdet per kildeside og målform (Markdown-tabell)")
     purge = sub.add_parser("purge", help="slett loggede spørsmål som er eldre enn oppbevaringstiden")
     purge.add_argument("--older-than", type=_days, default=None, metavar="Nd",
                        help="slett spørsmål eldre enn N dager, f.eks. 90d (standard: RETENTION_DAYS, 90)")
@@ -170,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "export":
             return _export(args)
+        if args.command == "content":
+            print(content_table(load_knowledge(args.root)))
+            return 0
         if args.command == "purge":
             return _purge(args)
         if args.command == "editor":

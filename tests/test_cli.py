@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.cli import export_rows, format_reply, write_csv
+from assistant.cli import content_table, export_rows, format_reply, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,3 +74,16 @@ def test_stdin_with_session_replays_one_conversation(index):
 def test_invalid_session_id_is_refused_by_the_cli():
     result = run_cli("ask", "--session", "no spaces allowed", "hei")
     assert result.returncode == 2 and "samtale-id" in result.stderr
+
+
+def test_content_table_counts_the_content_and_is_the_one_in_the_readme(index):
+    result = run_cli("content")
+    assert result.returncode == 0, result.stderr
+    table = content_table(index.kb)
+    assert result.stdout == table + "\n"
+    rows = [line.split(" | ") for line in table.splitlines()[2:-1]]
+    assert len(rows) == len({p.url for p in index.kb.pages})
+    assert sum(int(r[1]) for r in rows) == len(index.kb.entries)
+    assert sum(int(r[2]) for r in rows) == sum(len(e.nb.questions) for e in index.kb.entries)
+    assert sum(int(r[5].rstrip(" |")) for r in rows) == sum(len(p.passages) for p in index.kb.pages if p.lang == "nn")
+    assert table in (ROOT / "README.md").read_text(encoding="utf-8")
