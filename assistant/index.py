@@ -47,8 +47,14 @@ class Settings:
 
     fuzzy_scorer: str = "token_set_ratio"
     top_k: int = 10
+    classifier_max_entries: int = 300
     folds: int = 5
     max_oos_rate: float = 0.01
+
+    def retriever(self) -> HybridRetriever:
+        """An unfitted :class:`HybridRetriever` with these settings."""
+        return HybridRetriever(fuzzy_scorer=self.fuzzy_scorer, top_k=self.top_k,
+                               classifier_max_entries=self.classifier_max_entries)
 
 
 @dataclass
@@ -104,7 +110,7 @@ def build_index(root: Path, settings: Settings | None = None, progress: Progress
     devset = load_devset(root, set(kb.by_id))
     progress("Validerer innhold", 1, 1)
     progress("Tilpasser søkemotoren", 0, 1)
-    retriever = HybridRetriever(fuzzy_scorer=settings.fuzzy_scorer, top_k=settings.top_k).fit(kb)
+    retriever = settings.retriever().fit(kb)
     progress("Tilpasser søkemotoren", 1, 1)
     examples = examples_for(retriever, devset, progress)
     progress("Kryssvalidering", 0, 1)

@@ -255,6 +255,7 @@ class HybridRetriever:
 
     fuzzy_scorer: str = "token_set_ratio"
     top_k: int = 10
+    classifier_max_entries: int = 300
     prior: dict[str, float] = field(default_factory=lambda: {
         "q_word": 0.35, "q_char": 0.35, "q_fuzzy": 0.2, "a_word": 0.05, "page": 0.05})
 
@@ -273,7 +274,10 @@ class HybridRetriever:
         self.q_word_ = WordTfidfRetriever().fit(texts, keys)
         self.q_char_ = CharTfidfRetriever().fit(texts, keys)
         self.q_fuzzy_ = FuzzyRetriever(self.fuzzy_scorer).fit(texts, keys)
-        self.clf_ = EntryClassifier().fit(texts, keys)
+        # The classifier's fit grows with entries x phrasings (and its weights with entries x n-grams);
+        # beyond ``classifier_max_entries`` it is left out and its features are 0.
+        fits = 2 <= len(kb.entries) <= self.classifier_max_entries
+        self.clf_ = EntryClassifier().fit(texts, keys) if fits else None
         self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
         documents = [" ".join(t for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer))
                      for e in kb.entries]
@@ -338,7 +342,7 @@ class HybridRetriever:
             "e_word": self.e_word_.scores(text),
             "e_char": self.e_char_.scores(text),
             "page": self._page_column(pscores),
-            "clf": self.clf_.scores(text),
+            "clf": self.clf_.scores(text) if self.clf_ else np.zeros(len(self.entry_ids_)),
         }
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = np.argsort(-prior, kind="stable")[: self.top_k]

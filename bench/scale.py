@@ -32,7 +32,6 @@ from assistant.dialogue import Assistant
 from assistant.evaluation import load_devset, percentile
 from assistant.index import Index, Settings, build_index, load_index, save_index
 from assistant.knowledge import LANGS, load_knowledge
-from assistant.retrieval import HybridRetriever
 
 PREFIXES = ("Bakke", "Fjord", "Lia", "Sand", "Strand", "Haug", "Berg", "Nes", "Eid", "Holm", "Myr", "Skog", "Elve",
             "Foss", "Stein", "Lyng", "Furu", "Kvern", "Li", "Mo")
@@ -115,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             multiplied_root(root, Path(tmp), factor)
             kb, load_s = timed(load_knowledge, Path(tmp))
-        retriever, fit_s = timed(HybridRetriever(fuzzy_scorer=settings.fuzzy_scorer, top_k=settings.top_k).fit, kb)
+        retriever, fit_s = timed(settings.retriever().fit, kb)
         index = Index(kb, retriever, real.calibration, real.malform, real.intents, f"scale-{factor}", real.built_at)
         assistant = Assistant(index)
         per_question(assistant.ask, questions[:20])  # warm caches (stemmer, spelling map)

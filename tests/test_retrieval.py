@@ -1,6 +1,12 @@
 import pytest
 
-from assistant.retrieval import CharTfidfRetriever, EntryClassifier, FuzzyRetriever, WordTfidfRetriever
+from assistant.retrieval import (
+    CharTfidfRetriever,
+    EntryClassifier,
+    FuzzyRetriever,
+    HybridRetriever,
+    WordTfidfRetriever,
+)
 
 TEXTS = ["Hvor lenge kan et forsøk vare?", "Kor lenge varer eit forsøk?", "Hva var søknadsfristen?",
          "Får kommunen tilskudd?", "Hvem kan søke?"]
@@ -55,3 +61,11 @@ def test_entry_classifier_learns_the_word_that_tells_near_neighbours_apart():
 def test_entry_classifier_needs_two_entries():
     with pytest.raises(ValueError, match="two entries"):
         EntryClassifier().fit(["Hvem kan søke?", "hvem søker"], ["hvem", "hvem"])
+
+
+def test_beyond_its_size_limit_the_classifier_is_left_out_and_its_features_are_zero(index):
+    retriever = HybridRetriever(classifier_max_entries=len(index.kb.entries) - 1).fit(index.kb)
+    assert retriever.clf_ is None and index.retriever.clf_ is not None
+    candidates, _ = retriever.candidates("Kor lenge kan eit forsøk vare?")
+    assert all(c.features["clf"] == 0.0 == c.features["clf_gap"] for c in candidates)
+    assert "varighet" in [c.id for c in candidates[:3]]
