@@ -70,22 +70,27 @@ class Index:
     built_at: str
     devset: list[DevQuestion] = field(default_factory=list)
     predictions: list[Prediction] = field(default_factory=list)
+    code_hash: str = ""
 
 
-def _hashed_files(root: Path) -> list[Path]:
-    files = [p for d in CONTENT_DIRS for p in (root / d).rglob("*") if p.is_file()]
-    files += [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".txt", ".tsv", ".yaml"}
-              and "migrations" not in p.parts]
-    return sorted(files)
+def _digest(start: str, base: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256(start.encode())
+    for path in sorted(files):
+        digest.update(path.relative_to(base).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def code_hash(settings: Settings | None = None) -> str:
+    """A short hash of the package code and data, its version and the settings: the code that builds an index."""
+    files = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".txt", ".tsv", ".yaml"}
+             and "migrations" not in p.parts]
+    return _digest(f"{__version__}|{settings or Settings()}", PACKAGE_DIR, files)
 
 
 def content_hash(root: Path, settings: Settings | None = None) -> str:
-    """A short hash of the content folders, the package code and the settings."""
-    digest = hashlib.sha256(f"{__version__}|{settings or Settings()}".encode())
-    for path in _hashed_files(root):
-        digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path.name).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """A short hash of the content folders and of the code that builds from them (:func:`code_hash`)."""
+    return _digest(code_hash(settings), root, [p for d in CONTENT_DIRS for p in (root / d).rglob("*") if p.is_file()])
 
 
 def _no_progress(step: str, done: int, total: int) -> None:
@@ -130,7 +135,7 @@ def build_index(root: Path, settings: Settings | None = None, progress: Progress
     intents.fit(intent_data, faq_questions)
     progress("Intensjoner", 1, 1)
     return Index(kb, retriever, calibration, malform, intents, content_hash(root, settings),
-                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), devset, predictions)
+                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), devset, predictions, code_hash(settings))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -162,10 +167,20 @@ def save_index(index: Index, build_dir: Path) -> Path:
     joblib.dump(index, tmp, compress=3)
     os.replace(tmp, target / INDEX_FILE)
     (target / "meta.json").write_text(json.dumps({
-        "hash": index.content_hash, "built_at": index.built_at, "entries": len(index.kb.entries),
+        "hash": index.content_hash, "code": index.code_hash, "built_at": index.built_at,
+        "entries": len(index.kb.entries),
         "pages": len(index.kb.pages), "threshold": index.calibration.threshold}, indent=2), encoding="utf-8")
     mark_current(build_dir, index.content_hash)
     return target / INDEX_FILE
+
+
+def read_meta(folder: Path) -> dict:
+    """The ``meta.json`` that :func:`save_index` wrote beside an index ({} when missing or unreadable)."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def load_index(path: Path) -> Index:
