@@ -48,6 +48,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.pool import StaticPool
 
+from .config import DEFAULTS
 from .masking import mask, mask_report
 
 if TYPE_CHECKING:
@@ -60,10 +61,6 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_SQLITE_NAME = "questions.sqlite3"
 _REPLY_ID = re.compile(r"[0-9a-f]{32}")
 _MIGRATION_LOCK_KEY = 0x666F72736F6B  # PostgreSQL advisory lock taken while migrating ("forsok")
-#: Records a worker keeps in memory while the database is unreachable (config ``LOG_QUEUE_SIZE``; 0: no queue).
-DEFAULT_QUEUE_SIZE = 1000
-#: Seconds between attempts to store the queued records (config ``LOG_RETRY_SECONDS``).
-DEFAULT_RETRY_SECONDS = 5.0
 #: Seconds to wait for a PostgreSQL connection unless the URL sets ``connect_timeout``.
 PG_CONNECT_TIMEOUT = 5
 #: Characters no database stores in text: NUL (PostgreSQL) and lone surrogates (not UTF-8).
@@ -234,7 +231,7 @@ class QuestionLog:
     """
 
     def __init__(self, url: str, secret: str | None = None, *, clock: Callable[[], datetime] = utcnow,
-                 queue_size: int = 0, retry_seconds: float = DEFAULT_RETRY_SECONDS):
+                 queue_size: int = 0, retry_seconds: float = float(DEFAULTS["LOG_RETRY_SECONDS"])):
         self.url = url
         self.engine = _create_engine(url)
         self.clock = clock
@@ -482,8 +479,8 @@ def open_log(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -
     url = (config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
            or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}")
     return QuestionLog(str(url), str(config.get("SECRET_KEY") or "") or None,
-                       queue_size=int(config.get("LOG_QUEUE_SIZE", DEFAULT_QUEUE_SIZE)),
-                       retry_seconds=float(config.get("LOG_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)))
+                       queue_size=int(config.get("LOG_QUEUE_SIZE", DEFAULTS["LOG_QUEUE_SIZE"])),
+                       retry_seconds=float(config.get("LOG_RETRY_SECONDS", DEFAULTS["LOG_RETRY_SECONDS"])))
 
 
 def init_app(app: Flask) -> QuestionLog:
