@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
 
 from .knowledge import LANGS, KnowledgeBase, Passage
 from .text import TextPipeline, stopwords
@@ -61,8 +61,11 @@ class _KeyedRetriever:
 
     def scores(self, text: str) -> np.ndarray:
         """One score per key (in ``keys_`` order): the best score among that key's texts."""
+        return self._best_per_key(self._doc_scores(text))
+
+    def _best_per_key(self, doc_scores: np.ndarray) -> np.ndarray:
         out = np.zeros(len(self.keys_))
-        np.maximum.at(out, self._doc_key, self._doc_scores(text))
+        np.maximum.at(out, self._doc_key, doc_scores)
         return out
 
     def query(self, text: str, k: int = 5) -> list[Scored]:
@@ -105,8 +108,16 @@ class WordTfidfRetriever(_KeyedRetriever):
         self._set_keys(keys)
         return self
 
+    def vector(self, text: str) -> sp.csr_matrix:
+        """``text`` as a TF-IDF row over this retriever's vocabulary."""
+        return self.vectorizer.transform([text])
+
+    def scores_of(self, vector: sp.csr_matrix) -> np.ndarray:
+        """:meth:`scores` for a question already turned into a row by :meth:`vector`."""
+        return self._best_per_key((self.matrix_ @ vector.T).toarray().ravel())
+
     def _doc_scores(self, text: str) -> np.ndarray:
-        return (self.matrix_ @ self.vectorizer.transform([text]).T).toarray().ravel()
+        return (self.matrix_ @ self.vector(text).T).toarray().ravel()
 
 
 class CharTfidfRetriever(WordTfidfRetriever):
@@ -147,18 +158,23 @@ class EntryClassifier(_KeyedRetriever):
     probability per entry is one of the ranking features.
     """
 
-    def __init__(self, C: float = 10.0, pipeline: TextPipeline | None = None):
+    def __init__(self, C: float = 10.0, pipeline: TextPipeline | None = None,
+                 vectorizers: tuple[TfidfVectorizer, ...] | None = None):
+        """``vectorizers``: word and character TF-IDF already fitted on the same texts (the hybrid
+        retriever's), so a question is turned into features once for both; None fits its own."""
         super().__init__()
         self.C = C
         self.pipeline = pipeline or TextPipeline()
+        self.vectorizers = vectorizers
 
     def fit(self, texts: list[str], keys: list[str]) -> EntryClassifier:
         """Learn each key from its texts (at least two keys)."""
         if len(set(keys)) < 2:
             raise ValueError("the entry classifier needs at least two entries to tell apart")
-        self.features_ = FeatureUnion([("words", word_vectorizer(self.pipeline)),
-                                       ("chars", char_vectorizer(self.pipeline))])
-        self.model_ = LogisticRegression(C=self.C, max_iter=5000).fit(self.features_.fit_transform(texts), keys)
+        if self.vectorizers is None:
+            self.vectorizers = (word_vectorizer(self.pipeline).fit(texts), char_vectorizer(self.pipeline).fit(texts))
+        features = sp.hstack([v.transform(texts) for v in self.vectorizers], format="csr")
+        self.model_ = LogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
         self._set_keys(keys)
         classes = {str(k): i for i, k in enumerate(self.model_.classes_)}
         self._columns = np.array([classes[k] for k in self.keys_])
@@ -166,7 +182,11 @@ class EntryClassifier(_KeyedRetriever):
 
     def scores(self, text: str) -> np.ndarray:
         """The probability of every key (in ``keys_`` order) for ``text``; they sum to 1."""
-        return self.model_.predict_proba(self.features_.transform([text]))[0][self._columns]
+        return self.scores_of(sp.hstack([v.transform([text]) for v in self.vectorizers], format="csr"))
+
+    def scores_of(self, features: sp.csr_matrix) -> np.ndarray:
+        """:meth:`scores` for a question already turned into its row of word and character features."""
+        return self.model_.predict_proba(features)[0][self._columns]
 
 
 @dataclass
@@ -277,7 +297,8 @@ class HybridRetriever:
         # The classifier's fit grows with entries x phrasings (and its weights with entries x n-grams);
         # beyond ``classifier_max_entries`` it is left out and its features are 0.
         fits = 2 <= len(kb.entries) <= self.classifier_max_entries
-        self.clf_ = EntryClassifier().fit(texts, keys) if fits else None
+        self.clf_ = EntryClassifier(vectorizers=(self.q_word_.vectorizer, self.q_char_.vectorizer)).fit(texts, keys) \
+            if fits else None
         self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
         documents = [" ".join(t for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer))
                      for e in kb.entries]
@@ -334,15 +355,17 @@ class HybridRetriever:
     def candidates(self, text: str) -> tuple[list[Candidate], list[PassageHit]]:
         """The ``top_k`` candidate entries (unranked) and the best passages for ``text``."""
         pscores = self.passage_scores(text)
+        words, chars = self.q_word_.vector(text), self.q_char_.vector(text)
         columns = {
-            "q_word": self.q_word_.scores(text),
-            "q_char": self.q_char_.scores(text),
+            "q_word": self.q_word_.scores_of(words),
+            "q_char": self.q_char_.scores_of(chars),
             "q_fuzzy": self.q_fuzzy_.scores(text),
             "a_word": self.a_word_.scores(text),
             "e_word": self.e_word_.scores(text),
             "e_char": self.e_char_.scores(text),
             "page": self._page_column(pscores),
-            "clf": self.clf_.scores(text) if self.clf_ else np.zeros(len(self.entry_ids_)),
+            "clf": self.clf_.scores_of(sp.hstack([words, chars], format="csr")) if self.clf_
+            else np.zeros(len(self.entry_ids_)),
         }
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = np.argsort(-prior, kind="stable")[: self.top_k]
