@@ -264,6 +264,11 @@ _GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word", "clf")
 _QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
 
 
+def content_terms(pipeline: TextPipeline, text: str) -> frozenset[str]:
+    """The stemmed terms of ``text`` that say what it is about (question words such as "hva" left out)."""
+    return frozenset(t for t in pipeline.terms(text) if t not in _QUESTION_TERMS)
+
+
 @dataclass
 class HybridRetriever:
     """TF-IDF on words and character n-grams, fuzzy matching, an entry classifier and page passages, fused.
@@ -307,8 +312,9 @@ class HybridRetriever:
         pipeline = self.q_word_.pipeline
         self.entry_terms_ = {e.id: {t for lang in LANGS for text in (*e.part(lang).questions, e.part(lang).answer)
                                     for t in pipeline.terms(text)} for e in kb.entries}
-        self.question_terms_ = {e.id: {t for lang in LANGS for q in e.part(lang).questions for t in pipeline.terms(q)}
+        self.phrasing_terms_ = {e.id: {content_terms(pipeline, q) for lang in LANGS for q in e.part(lang).questions}
                                 for e in kb.entries}
+        self.question_terms_ = {eid: frozenset().union(*sets) for eid, sets in self.phrasing_terms_.items()}
         self.key_terms_ = key_terms(kb, pipeline)
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
@@ -335,12 +341,14 @@ class HybridRetriever:
         """Those of ``ids`` whose phrasings use every content word of ``text``.
 
         When two or more entries qualify, nothing the visitor wrote tells them apart ("Kva med
-        forsøket i Nordre Follo?" fits both trials there), however the ranker orders them.
+        forsøket i Nordre Follo?" fits both trials there), however the ranker orders them. None
+        qualify when the first of ``ids`` has a phrasing of exactly those words: "forsøksloven"
+        asks what "Hva er forsøksloven?" asks, not about its purpose or its evaluation.
         """
-        terms = [t for t in self.q_word_.pipeline.terms(text) if t not in _QUESTION_TERMS]
-        if not terms:
+        terms = content_terms(self.q_word_.pipeline, text)
+        if not terms or (ids and terms in self.phrasing_terms_[ids[0]]):
             return []
-        return [i for i in ids if all(t in self.question_terms_[i] for t in terms)]
+        return [i for i in ids if terms <= self.question_terms_[i]]
 
     def _page_column(self, pscores: dict[str, float]) -> np.ndarray:
         page = np.zeros(len(self.entry_ids_))

@@ -67,3 +67,8 @@ def test_words_that_fit_two_entries_alike_are_offered_not_guessed(assistant):
     assert {s.id for s in reply.suggestions} == set(both)
     # One word more settles it, and the answer comes at once.
     assert assistant.ask("Hva med skolefraværsforsøket i Nordre Follo?").id == both[1]
+    # A bare keyword that is exactly what one entry's phrasing asks ("Hva er forsøksloven?") is answered,
+    # though other entries (its purpose, its evaluation) use the word too.
+    laws = ["forsoksloven", "formal-forsoksloven", "evaluering-av-forsoksloven"]
+    assert retriever.indistinct("forsøksloven", laws) == [] and retriever.indistinct("forsøksloven", laws[1:]) != []
+    assert assistant.ask("forsøksloven").id == "forsoksloven"
