@@ -1,4 +1,4 @@
-"""The command line: ``python -m assistant ask|export|content|purge|editor``, over the same code the web app uses."""
+"""The command line: ``python -m assistant ask|export|content|confusion|purge|editor``, over the web app's code."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from pathlib import Path
 
 from .app import configured_flask
 from .config import content_root
+from .confusion import format_confusions, held_out_confusions
 from .database import LogUnavailable, open_log
 from .dialogue import Assistant, open_assistant
 from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
+from .progress import ProgressBar
 from .reply import Reply
 from .sessions import valid_session_id
 
@@ -173,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="eksporter FAQ-en")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     sub.add_parser("content", help="oversikt over innholdet per kildeside og målform (Markdown-tabell)")
+    confusion = sub.add_parser("confusion", help="hvilke oppføringer assistenten forveksler, målt på FAQ-ens egne "
+                                                 "formuleringer (hver holdt ut én gang)")
+    confusion.add_argument("--folds", type=int, default=5, choices=range(2, 21), metavar="K",
+                           help="antall deler formuleringene holdes ut i (2-20, standard 5)")
+    confusion.add_argument("--top", type=int, default=15, help="hvor mange forvekslinger og oppføringer som vises")
     purge = sub.add_parser("purge", help="slett loggede spørsmål som er eldre enn oppbevaringstiden")
     purge.add_argument("--older-than", type=_days, default=None, metavar="Nd",
                        help="slett spørsmål eldre enn N dager, f.eks. 90d (standard: RETENTION_DAYS, 90)")
@@ -193,6 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "content":
             print(content_table(load_knowledge(args.root)))
+            return 0
+        if args.command == "confusion":
+            index = open_assistant(args.root, progress=ProgressBar()).index
+            report = held_out_confusions(index.kb, index.calibration, k=args.folds, progress=ProgressBar())
+            print(format_confusions(report, args.top))
             return 0
         if args.command == "purge":
             return _purge(args)
