@@ -33,10 +33,11 @@ dei deira mogleg vert verte gjev fekk sjå fleire saman heile attende treng utan
 då heilt morgon hjelpa
 """.split())
 
-#: Word shapes only one standard has: Nynorsk -leg/-lege and -ane, skule-/teneste- compounds;
-#: Bokmål -lig/-lige and hv- words.
-_NN_SHAPES = re.compile(r"^(\w{2,}leg|\w{4,}(?<!b)ane|skule\w*|tenest\w*)$")
-_NB_SHAPES = re.compile(r"^(\w{2,}lige?|hv\w+)$")
+#: Word shapes only one standard has: Nynorsk -leg/-lege and -ane, skule- compounds, teneste- anywhere
+#: in a compound (helsetenesta), -valde participles (folkevalde) and -styra (kommunestyra); Bokmål -lig/-lige
+#: (but not -llig: frivillig, villig and billig are Nynorsk too) and hv- words.
+_NN_SHAPES = re.compile(r"^(\w{2,}leg|\w{4,}(?<!b)ane|skule\w*|\w*tenest\w*|\w*valde|\w*styra)$")
+_NB_SHAPES = re.compile(r"^(\w{2,}(?<!l)lige?|hv\w+)$")
 
 _NB_FOLDED = frozenset(fold_ascii(w) for w in NB_ONLY)
 _NN_FOLDED = frozenset(fold_ascii(w) for w in NN_ONLY)

@@ -13,6 +13,10 @@ from assistant.malform import MalformClassifier, marker_counts
     ("trenger allmennlege", (0, 0)),  # a doctor (lege) is no -leg word
     ("hva da med fristen", (1, 0)),  # "da" is Bokmål, though "då" without å looks the same
     ("kva då med fristen", (0, 2)),
+    ("billige og frivillige tilbod", (0, 0)),  # -llig words are Nynorsk too, not the Bokmål -lig suffix
+    ("korttidsbustad i pleie- og omsorgstenesta", (0, 1)),  # teneste- inside a compound
+    ("dei utvalde fylkesstyra", (0, 3)),  # dei, -valde, -styra
+    ("de utvalgte fylkesstyrene", (0, 0)),
 ])
 def test_marker_words_count_with_and_without_special_letters(text, counts):
     assert marker_counts(text) == counts
