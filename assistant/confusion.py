@@ -15,16 +15,7 @@ from dataclasses import dataclass, replace
 
 from .calibration import Calibration
 from .index import Progress, Settings
-from .knowledge import LANGS, KnowledgeBase
-
-
-@dataclass(frozen=True)
-class Phrasing:
-    """One phrasing of an entry: the entry, its målform and its text."""
-
-    entry_id: str
-    lang: str
-    text: str
+from .knowledge import KnowledgeBase, Phrasing
 
 
 @dataclass(frozen=True)
@@ -49,11 +40,6 @@ class ConfusionReport:
     def accuracy(self) -> float:
         """The share of held-out phrasings ranked on their own entry first."""
         return self.right / self.graded if self.graded else float("nan")
-
-
-def phrasings(kb: KnowledgeBase) -> list[Phrasing]:
-    """Every phrasing of every entry, in content order."""
-    return [Phrasing(e.id, lang, q) for e in kb.entries for lang in LANGS for q in e.part(lang).questions]
 
 
 def without(kb: KnowledgeBase, held: set[Phrasing]) -> KnowledgeBase:
@@ -89,7 +75,7 @@ def held_out_confusions(kb: KnowledgeBase, calibration: Calibration, settings: S
                         k: int = 5, progress: Progress | None = None) -> ConfusionReport:
     """Rank every phrasing with a retriever fitted without it; count where each one lands."""
     settings = settings or Settings()
-    every = phrasings(kb)
+    every = list(kb.phrasings)
     landed: dict[Phrasing, str | None] = {}
     parts = stratified_folds(every, k)
     for n, held in enumerate(parts, 1):

@@ -59,6 +59,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Phrasing:
+    """One way of asking for an entry: its id, the målform and the text."""
+
+    entry_id: str
+    lang: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Passage:
     """A self-contained paragraph of a source page that can answer a question on its own."""
 
@@ -94,6 +103,11 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         self.by_id.update({entry.id: entry for entry in self.entries})
+
+    @property
+    def phrasings(self) -> tuple[Phrasing, ...]:
+        """Every phrasing of every entry, entry by entry, Bokmål before Nynorsk."""
+        return tuple(Phrasing(e.id, lang, q) for e in self.entries for lang in LANGS for q in e.part(lang).questions)
 
     @property
     def passages(self) -> tuple[Passage, ...]:

@@ -286,15 +286,9 @@ class HybridRetriever:
 
     def fit(self, kb: KnowledgeBase) -> HybridRetriever:
         """Index every phrasing, answer and page passage of ``kb``."""
-        texts, keys = [], []
-        answers, answer_keys = [], []
-        for entry in kb.entries:
-            for lang in LANGS:
-                part = entry.part(lang)
-                texts.extend(part.questions)
-                keys.extend([entry.id] * len(part.questions))
-                answers.append(part.answer)
-                answer_keys.append(entry.id)
+        texts, keys = [p.text for p in kb.phrasings], [p.entry_id for p in kb.phrasings]
+        answers = [e.part(lang).answer for e in kb.entries for lang in LANGS]
+        answer_keys = [e.id for e in kb.entries for _ in LANGS]
         self.entry_ids_ = [e.id for e in kb.entries]
         self.q_word_ = WordTfidfRetriever().fit(texts, keys)
         self.q_char_ = CharTfidfRetriever().fit(texts, keys)

@@ -24,7 +24,7 @@ from assistant.calibration import choose_threshold, fit_calibration
 from assistant.config import content_root
 from assistant.evaluation import DevQuestion, Prediction, cross_validate, folds, load_devset, percentile
 from assistant.index import Settings, build_index, examples_for
-from assistant.knowledge import LANGS, KnowledgeBase
+from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import FEATURES, FUZZY_SCORERS, EntryClassifier, FuzzyRetriever, WordTfidfRetriever
 from assistant.text import TextPipeline
 
@@ -32,12 +32,7 @@ Ranker = Callable[[str], tuple[list[str], float]]
 
 
 def phrasings(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
-    texts, keys = [], []
-    for entry in kb.entries:
-        for lang in LANGS:
-            texts.extend(entry.part(lang).questions)
-            keys.extend([entry.id] * len(entry.part(lang).questions))
-    return texts, keys
+    return [p.text for p in kb.phrasings], [p.entry_id for p in kb.phrasings]
 
 
 class BM25Baseline:

@@ -2,7 +2,7 @@ import math
 from collections import Counter
 from dataclasses import replace
 
-from assistant.confusion import format_confusions, held_out_confusions, phrasings, stratified_folds, without
+from assistant.confusion import format_confusions, held_out_confusions, stratified_folds, without
 from assistant.knowledge import KnowledgeBase
 
 
@@ -11,7 +11,7 @@ def small(index, n: int = 12) -> KnowledgeBase:
 
 
 def test_stratified_folds_hold_every_phrasing_once_and_spread_each_entry(index):
-    items = phrasings(index.kb)
+    items = list(index.kb.phrasings)
     parts = stratified_folds(items, 5)
     assert sum(len(p) for p in parts) == len(items) and set().union(*parts) == set(items)
     per_entry = Counter(p.entry_id for p in items)
@@ -22,9 +22,9 @@ def test_stratified_folds_hold_every_phrasing_once_and_spread_each_entry(index):
 
 def test_without_leaves_out_just_the_held_phrasings(index):
     kb = small(index, 3)
-    held = set(phrasings(kb)[::4])
+    held = set(kb.phrasings[::4])
     rest = without(kb, held)
-    assert set(phrasings(rest)) == set(phrasings(kb)) - held
+    assert set(rest.phrasings) == set(kb.phrasings) - held
     assert [e.nb.answer for e in rest.entries] == [e.nb.answer for e in kb.entries] and rest.pages == kb.pages
 
 
@@ -33,7 +33,7 @@ def test_every_phrasing_is_graded_once_by_a_retriever_that_never_saw_it(index):
     first = index.kb.entries[0]
     kb = KnowledgeBase((*index.kb.entries[:8], replace(first, id="tvilling")), index.kb.pages)
     report = held_out_confusions(kb, index.calibration, k=3)
-    assert report.graded == len(phrasings(kb)) == sum(total for _, total in report.per_entry.values())
+    assert report.graded == len(kb.phrasings) == sum(total for _, total in report.per_entry.values())
     assert report.right + sum(len(c.phrasings) for c in report.confusions) == report.graded
     assert report.right == sum(right for right, _ in report.per_entry.values())
     assert 0.5 < report.accuracy < 1.0

@@ -28,10 +28,10 @@ from editor_support import (
 from assistant import cli
 from assistant.dialogue import Assistant
 from assistant.editor.content import CHANGES_FILE, DEVSET_FILE
-from assistant.editor.publish import Change, Phrasing, Publisher
+from assistant.editor.publish import Change, Publisher
 from assistant.editor.store import EditorStore
 from assistant.index import INDEX_FILE, current_hash, load_index
-from assistant.knowledge import load_knowledge
+from assistant.knowledge import Phrasing, load_knowledge
 from assistant.reload import IndexWatcher
 
 

@@ -43,7 +43,7 @@ from ..database import LogUnavailable
 from ..dialogue import Assistant
 from ..evaluation import DevQuestion, Prediction, cross_validate, load_devset, split_metrics
 from ..index import Index, Settings, build_index, content_hash, save_index
-from ..knowledge import KnowledgeBase, Problem, ValidationError, check_knowledge
+from ..knowledge import KnowledgeBase, Phrasing, Problem, ValidationError, check_knowledge
 from . import content
 from .store import EditorStore
 from .validation import entry_problems, phrasing_problems
@@ -57,15 +57,6 @@ STALE_SECONDS = 30 * 60
 #: Job files are kept this long, for the links in editors' browser history.
 KEEP_SECONDS = 30 * 24 * 3600
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
-
-
-@dataclass(frozen=True)
-class Phrasing:
-    """A new way of asking for an existing entry."""
-
-    entry_id: str
-    lang: str
-    text: str
 
 
 @dataclass(frozen=True)

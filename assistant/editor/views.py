@@ -34,11 +34,11 @@ from werkzeug.exceptions import HTTPException
 from ..database import LogUnavailable, QuestionLog
 from ..dialogue import Assistant
 from ..evaluation import DevQuestion
-from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Source, load_knowledge
+from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Phrasing, Source, load_knowledge
 from ..web import web_dir
 from . import charts, dashboard, export
 from .auth import SESSION_EDITOR, check_csrf, csrf_token, log_in, log_out, safe_next, weak_secret
-from .publish import Busy, Change, Phrasing, Publisher
+from .publish import Busy, Change, Publisher
 from .queue import (
     Question,
     cluster_questions,
