@@ -49,7 +49,9 @@ class Settings:
     top_k: int = 10
     classifier_max_entries: int = 300
     folds: int = 5
-    max_oos_rate: float = 0.01
+    # The answer threshold keeps this share of out-of-scope development questions from being answered
+    # on the tuning folds (the cross-validated rate is reported; the gate in eval/thresholds.yaml is 0.05).
+    max_oos_rate: float = 0.03
 
     def retriever(self) -> HybridRetriever:
         """An unfitted :class:`HybridRetriever` with these settings."""
