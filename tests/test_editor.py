@@ -21,7 +21,7 @@ from assistant.app import create_app
 from assistant.database import Record
 from assistant.dialogue import Assistant
 from assistant.editor import auth, charts, content, dashboard, export
-from assistant.editor.publish import gate_reasons
+from assistant.editor.publish import Change, gate_reasons
 from assistant.editor.queue import (
     Question,
     cluster_questions,
@@ -380,6 +380,36 @@ def test_new_entry_needs_both_malformer_before_it_is_published(client, logged_in
     page = response.get_data(as_text=True)
     assert "forslag: «ikke-en-slug»" in page and "finnes-ikke" in page
 
+
+
+def test_a_refused_new_entry_can_be_reopened_as_it_was_sent(app, client, logged_in):
+    question = "kan kommunen slippe eiendomsskatt i et forsøk"
+    reply_id = ask(client, question)["reply_id"]
+    source = app.extensions["assistant"].index.kb.by_id["varighet"].source.url
+    entry = {"id": "eiendomsskatt", "source": {"url": source, "title": "Lov"}, "related": ["varighet", "forlengelse"],
+             "nb": {"questions": ["kan vi slippe eiendomsskatt", "eiendomsskatt forsøk"], "answer": "Nei & <nei>."},
+             "nn": {"questions": ["kan vi sleppe eigedomsskatt"], "answer": "Nei."}}
+    jobs = app.extensions["editor"].publisher.jobs
+    job = jobs.create(Change(editor=NAME, action="new_entry", summary="FAQ eiendomsskatt: ny oppføring",
+                             new_entry=entry, reply_ids=(reply_id,)))
+    retry = f"/editor/new-entry?job={job['id']}"
+    assert logged_in.get(retry).status_code == 404  # still running: nothing to reopen
+    jobs.save({**job, "state": "refused", "message": "Avvist", "reasons": ["topp-1 falt"]})
+    page = logged_in.get(f"/editor/jobs/{job['id']}").get_data(as_text=True)
+    assert f'href="{retry}"' in page and "prøv igjen" in page
+    form = logged_in.get(retry).get_data(as_text=True)
+    assert 'name="id" value="eiendomsskatt"' in form and f'<option value="{source}" selected>' in form
+    assert 'value="varighet, forlengelse"' in form and "kan vi slippe eiendomsskatt\neiendomsskatt forsøk" in form
+    assert "Nei &amp; &lt;nei&gt;." in form and "kan vi sleppe eigedomsskatt" in form
+    assert question in form and f'name="reply_id" value="{reply_id}"' in form  # the visitor's question comes along
+    # An accepted job, or one for a phrasing, has nothing to reopen.
+    jobs.save({**job, "state": "accepted"})
+    assert logged_in.get(retry).status_code == 404
+    other = jobs.create(Change(editor=NAME, action="phrasing", summary="x"))
+    jobs.save({**other, "state": "refused"})
+    assert logged_in.get(f"/editor/new-entry?job={other['id']}").status_code == 404
+    assert "prøv igjen" not in logged_in.get(f"/editor/jobs/{other['id']}").get_data(as_text=True)
+    assert logged_in.get("/editor/new-entry?job=not-a-job").status_code == 404
 
 # --- dashboard and exports -----------------------------------------------------------------------------
 

@@ -152,6 +152,8 @@ class JobStore:
         job = {"id": uuid.uuid4().hex, "editor": change.editor, "summary": change.summary,
                "entry_id": change.entry_id, "state": "running", "step": "Venter",
                "started": time.time(), "finished": None}
+        if change.new_entry:  # kept so a refused new entry can be edited and tried again, not written anew
+            job.update(new_entry=change.new_entry, reply_ids=list(change.reply_ids))
         self.save(job)
         return job
 

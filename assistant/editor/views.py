@@ -58,6 +58,8 @@ PUBLIC_ENDPOINTS = frozenset({"editor.login", "editor.asset"})
 ASSETS = ("editor.css", "editor.js")
 LANG_NAMES = {"nb": "bokmål", "nn": "nynorsk"}
 PERIODS = (7, 30, 90)
+#: Publish jobs whose new entry can be reopened, edited and sent again.
+RETRYABLE = frozenset({"refused", "invalid", "failed"})
 MAX_CLUSTERS = 50
 METRIC_ROWS = (("top1", "Riktig førstevalg (topp-1)"), ("recall_at_3", "Riktig blant tre beste"),
                ("answered_rate", "Andel besvart (i tema)"), ("oos_false_answer_rate", "Falske svar utenfor tema"))
@@ -359,13 +361,31 @@ def _new_entry_errors(form: dict[str, str], kb: KnowledgeBase, pages: list[tuple
     return [f"{p.field}: {p.message}" for p in entry_problems(entry, kb)], data
 
 
+def _form_from_job(job: dict[str, Any]) -> dict[str, str]:
+    """The new-entry form as it was sent with a publish job that did not go through."""
+    data = job["new_entry"]
+    form = {"id": data["id"], "source": data["source"]["url"], "related": ", ".join(data.get("related", []))}
+    for lang in LANGS:
+        form.update({f"{lang}_questions": "\n".join(data[lang]["questions"]), f"{lang}_answer": data[lang]["answer"]})
+    return form
+
+
 @bp.route("/new-entry", methods=["GET", "POST"])
 def new_entry() -> Any:
-    """Write a new entry from a cluster (both målformer are required) and publish it."""
-    questions = find_questions(_queue(), request.values.getlist("reply_id"))
+    """Write a new entry from a cluster (both målformer are required) and publish it.
+
+    ``?job=<id>`` reopens the entry of a publish that was refused, invalid or failed, as it was sent.
+    """
+    retry = _job_or_404(request.args["job"]) if request.method == "GET" and "job" in request.args else None
+    if retry is not None and (retry["state"] not in RETRYABLE or not retry.get("new_entry")):
+        abort(404)
+    reply_ids = retry["reply_ids"] if retry else request.values.getlist("reply_id")
+    questions = find_questions(_queue(), reply_ids)
     kb = assistant().index.kb
     pages = _pages(kb)
-    if request.method == "GET":
+    if retry is not None:
+        form, errors = _form_from_job(retry), []
+    elif request.method == "GET":
         form, errors = _new_entry_form(questions), []
     else:
         form = {key: request.form.get(key, "").strip() for key in _new_entry_form([])}
