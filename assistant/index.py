@@ -45,9 +45,9 @@ class IndexLoadError(RuntimeError):
 class Settings:
     """Knobs that shape the index; part of its hash."""
 
-    fuzzy_scorer: str = "token_set_ratio"
-    top_k: int = 10
-    classifier_max_entries: int = 300
+    fuzzy_scorer: str = HybridRetriever.fuzzy_scorer
+    top_k: int = HybridRetriever.top_k
+    classifier_max_entries: int = HybridRetriever.classifier_max_entries
     folds: int = 5
     # The answer threshold keeps this share of out-of-scope development questions from being answered
     # on the tuning folds (the cross-validated rate is reported; the gate in eval/thresholds.yaml is 0.05).
@@ -130,7 +130,7 @@ def build_index(root: Path, settings: Settings | None = None, progress: Progress
     predictions = [Prediction(p.question, p.ranked, p.confidence, p.threshold,
                               malform.predict(p.question.q)) for p in predictions]
     progress("Intensjoner", 0, 1)
-    faq_questions = [q for e in kb.entries for lang in LANGS for q in e.part(lang).questions]
+    faq_questions = [p.text for p in kb.phrasings]
     intents = IntentClassifier()
     intent_data = load_intents()
     intents.evaluate_holdout(intent_data, faq_questions)

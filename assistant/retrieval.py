@@ -206,6 +206,14 @@ class PassageHit:
     score: float
 
 
+_QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
+
+
+def content_terms(pipeline: TextPipeline, text: str) -> list[str]:
+    """The stemmed terms of ``text`` that say what it is about (question words such as "hva" left out)."""
+    return [t for t in pipeline.terms(text) if t not in _QUESTION_TERMS]
+
+
 @dataclass
 class Vocabulary:
     """The stemmed terms the knowledge base uses, to tell how much of a question it knows about.
@@ -234,7 +242,7 @@ class Vocabulary:
 
     def unknown_share(self, text: str) -> float:
         """The share of the question's content terms that the knowledge base does not know."""
-        terms = [t for t in self.pipeline.terms(text) if t not in _QUESTION_TERMS]
+        terms = content_terms(self.pipeline, text)
         return sum(not self.known(t) for t in terms) / len(terms) if terms else 0.0
 
 
@@ -261,12 +269,6 @@ def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str
 
 
 _GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word", "clf")
-_QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
-
-
-def content_terms(pipeline: TextPipeline, text: str) -> frozenset[str]:
-    """The stemmed terms of ``text`` that say what it is about (question words such as "hva" left out)."""
-    return frozenset(t for t in pipeline.terms(text) if t not in _QUESTION_TERMS)
 
 
 @dataclass
@@ -286,7 +288,8 @@ class HybridRetriever:
 
     def fit(self, kb: KnowledgeBase) -> HybridRetriever:
         """Index every phrasing, answer and page passage of ``kb``."""
-        texts, keys = [p.text for p in kb.phrasings], [p.entry_id for p in kb.phrasings]
+        phrasings = kb.phrasings
+        texts, keys = [p.text for p in phrasings], [p.entry_id for p in phrasings]
         answers = [e.part(lang).answer for e in kb.entries for lang in LANGS]
         answer_keys = [e.id for e in kb.entries for _ in LANGS]
         self.entry_ids_ = [e.id for e in kb.entries]
@@ -304,11 +307,12 @@ class HybridRetriever:
         self.e_word_ = WordTfidfRetriever().fit(documents, self.entry_ids_)
         self.e_char_ = CharTfidfRetriever().fit(documents, self.entry_ids_)
         pipeline = self.q_word_.pipeline
-        self.entry_terms_ = {e.id: {t for lang in LANGS for text in (*e.part(lang).questions, e.part(lang).answer)
-                                    for t in pipeline.terms(text)} for e in kb.entries}
-        self.phrasing_terms_ = {e.id: {content_terms(pipeline, q) for lang in LANGS for q in e.part(lang).questions}
-                                for e in kb.entries}
+        self.phrasing_terms_ = {e.id: {frozenset(content_terms(pipeline, q)) for lang in LANGS
+                                       for q in e.part(lang).questions} for e in kb.entries}
         self.question_terms_ = {eid: frozenset().union(*sets) for eid, sets in self.phrasing_terms_.items()}
+        # What coverage compares a question's content terms with: the entry's phrasings and answers.
+        self.entry_terms_ = {e.id: self.question_terms_[e.id].union(*(content_terms(pipeline, e.part(lang).answer)
+                                                                       for lang in LANGS)) for e in kb.entries}
         self.key_terms_ = key_terms(kb, pipeline)
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
@@ -339,7 +343,7 @@ class HybridRetriever:
         qualify when the first of ``ids`` has a phrasing of exactly those words: "forsøksloven"
         asks what "Hva er forsøksloven?" asks, not about its purpose or its evaluation.
         """
-        terms = content_terms(self.q_word_.pipeline, text)
+        terms = frozenset(content_terms(self.q_word_.pipeline, text))
         if not terms or (ids and terms in self.phrasing_terms_[ids[0]]):
             return []
         return [i for i in ids if terms <= self.question_terms_[i]]
@@ -372,7 +376,7 @@ class HybridRetriever:
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = np.argsort(-prior, kind="stable")[: self.top_k]
         best = {name: float(column.max()) for name, column in columns.items()}
-        terms = [t for t in self.q_word_.pipeline.terms(text) if t not in _QUESTION_TERMS]
+        terms = content_terms(self.q_word_.pipeline, text)
         unknown = self.vocabulary_.unknown_share(text)
         candidates = []
         for i in order:

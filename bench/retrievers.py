@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.calibration import choose_threshold, fit_calibration
 from assistant.config import content_root
-from assistant.evaluation import DevQuestion, Prediction, cross_validate, folds, load_devset, percentile
+from assistant.evaluation import DevQuestion, Prediction, cross_validate, folds, load_devset, metrics, percentile
 from assistant.index import Settings, build_index, examples_for
 from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import FEATURES, FUZZY_SCORERS, EntryClassifier, FuzzyRetriever, WordTfidfRetriever
@@ -32,7 +32,8 @@ Ranker = Callable[[str], tuple[list[str], float]]
 
 
 def phrasings(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
-    return [p.text for p in kb.phrasings], [p.entry_id for p in kb.phrasings]
+    phrasings = kb.phrasings
+    return [p.text for p in phrasings], [p.entry_id for p in phrasings]
 
 
 class BM25Baseline:
@@ -92,14 +93,9 @@ def evaluate(name: str, rank: Ranker, devset: list[DevQuestion], k: int = 5, max
 
 def graded_by_cross_validation(row: dict, predictions: list[Prediction]) -> dict:
     """Replace ``row``'s quality figures by those of the index's own cross-validated predictions."""
-    inscope = [p for p in predictions if p.question.expect]
-    oos = [p for p in predictions if p.question.expect is None]
-    return {**row,
-            "top1": sum(p.correct for p in inscope) / len(inscope),
-            "mrr": sum(1 / (p.ranked.index(p.question.expect) + 1) if p.question.expect in p.ranked else 0
-                       for p in inscope) / len(inscope),
-            "oos": sum(p.answered for p in oos) / max(1, len(oos)),
-            "answered": sum(p.answered for p in inscope) / len(inscope)}
+    figures = metrics(predictions)
+    return {**row, "top1": figures["top1"], "mrr": figures["mrr"], "oos": figures["oos_false_answer_rate"],
+            "answered": figures["answered_rate"]}
 
 
 def main() -> int:

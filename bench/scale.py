@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         per_question(assistant.ask, questions[:20])  # warm caches (stemmer, spelling map)
         candidates = per_question(retriever.candidates, questions)
         asks = per_question(assistant.ask, questions)
-        phrasings = sum(len(e.part(lang).questions) for e in kb.entries for lang in LANGS)
+        phrasings = len(kb.phrasings)
         ask_p50 = 1000 * percentile(asks, 50)
         base = base or ask_p50
         print(f"| {factor:>5}x | {len(kb.entries):>7} | {phrasings:>9} | {load_s:>6.1f} | {fit_s:>5.1f} | "
