@@ -36,7 +36,7 @@ class Calibration:
 
     weights: dict[str, float]
     bias: float = 0.0
-    conf_coef: tuple[float, ...] = (8.0, 4.0, -2.0, -2.0, 0.0, 2.0)
+    conf_coef: tuple[float, ...] = (8.0, 4.0, -2.0, -2.0, 0.0, 2.0, 2.0, 2.0)
     conf_intercept: float = -4.0
     threshold: float = 0.5
     extra: dict[str, float] = field(default_factory=dict)
@@ -58,7 +58,8 @@ class Calibration:
 
 
 def confidence_inputs(ranked: list[Candidate]) -> tuple[float, ...]:
-    """What the confidence model looks at: the top fused score, its lead, unknown words, coverage.
+    """What the confidence model looks at: the top fused score, its lead, unknown words, coverage,
+    and whether the question is about the scheme at all (:mod:`assistant.answerability`).
 
     Whether the question has any word the knowledge base does not know (typos aside) is its own
     input: one unknown word ("barnehageplass", "startlån") is strong evidence of another topic.
@@ -67,7 +68,9 @@ def confidence_inputs(ranked: list[Candidate]) -> tuple[float, ...]:
     lead = top.score - (ranked[1].score if len(ranked) > 1 else 0.0)
     unknown = top.features["unknown"]
     has_unknown = float(unknown > 0)
-    return top.score, lead, unknown, has_unknown, has_unknown * top.score, top.features["coverage"]
+    answerable = top.features["answerable"]
+    return (top.score, lead, unknown, has_unknown, has_unknown * top.score, top.features["coverage"],
+            answerable, answerable * top.score)
 
 
 def _ranker(examples: list[Example], features: tuple[str, ...]) -> tuple[dict[str, float], float]:

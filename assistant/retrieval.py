@@ -19,7 +19,9 @@ from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from .answerability import AnswerabilityModel, junk_examples, out_of_scope_questions
 from .knowledge import LANGS, KnowledgeBase, Passage
+from .spelling import SpellingCorrector
 from .text import TextPipeline, stopwords
 
 FUZZY_SCORERS = {
@@ -316,6 +318,8 @@ class HybridRetriever:
         self.key_terms_ = key_terms(kb, pipeline)
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
+        self.speller_ = SpellingCorrector().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
+        self.answerability_ = AnswerabilityModel().fit(texts, out_of_scope_questions() + junk_examples())
         self.passages_ = {p.id: p for p in passages}
         if passages:
             ptexts = [f"{p.heading}. {p.text}" for p in passages]
@@ -343,7 +347,7 @@ class HybridRetriever:
         qualify when the first of ``ids`` has a phrasing of exactly those words: "forsøksloven"
         asks what "Hva er forsøksloven?" asks, not about its purpose or its evaluation.
         """
-        terms = frozenset(content_terms(self.q_word_.pipeline, text))
+        terms = frozenset(content_terms(self.q_word_.pipeline, self.speller_.correct(text)))
         if not terms or (ids and terms in self.phrasing_terms_[ids[0]]):
             return []
         return [i for i in ids if terms <= self.question_terms_[i]]
@@ -359,7 +363,15 @@ class HybridRetriever:
         return page
 
     def candidates(self, text: str) -> tuple[list[Candidate], list[PassageHit]]:
-        """The ``top_k`` candidate entries (unranked) and the best passages for ``text``."""
+        """The ``top_k`` candidate entries (unranked) and the best passages for ``text``.
+
+        Unknown words are first corrected toward the index's vocabulary (:mod:`assistant.spelling`);
+        whether the question is about the scheme at all (``answerable``) and how many known words it
+        has (``known_words``) are read from the text as written and added to every candidate.
+        """
+        answerable = self.answerability_.probability(text)
+        known_words = float(self.speller_.known_words(text))
+        text = self.speller_.correct(text)
         pscores = self.passage_scores(text)
         words, chars = self.q_word_.vector(text), self.q_char_.vector(text)
         columns = {
@@ -385,6 +397,8 @@ class HybridRetriever:
             features.update({f"{name}_gap": features[name] - best[name] for name in _GAP_FEATURES})
             features["coverage"] = (sum(t in self.entry_terms_[entry_id] for t in terms) / len(terms)) if terms else 0.0
             features["unknown"] = unknown
+            features["answerable"] = answerable
+            features["known_words"] = known_words
             candidates.append(Candidate(entry_id, features))
         hits = sorted((PassageHit(self.passages_[pid], s) for pid, s in pscores.items()),
                       key=lambda h: -h.score)[:3]

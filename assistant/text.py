@@ -58,17 +58,24 @@ def _folded(text: str) -> str:
     return fold_ascii(normalize(text))
 
 
+#: The spelling tables, read in order (a later table may not override an earlier key).
+SPELLING_TABLES = ("spelling.tsv", "dialect.tsv")
+
+
 @lru_cache(maxsize=1)
 def spelling_map() -> dict[tuple[str, ...], tuple[str, ...]]:
-    """Nynorsk/variant spelling -> Bokmål form, from ``assistant/data/spelling.tsv``, ASCII-folded.
+    """Nynorsk, dialect and chat spellings -> Bokmål form, from :data:`SPELLING_TABLES`, ASCII-folded.
 
-    Keys are token tuples so that two-word forms such as ``kva tid`` can map to ``når``.
+    Keys are token tuples so that two-word forms such as ``kva tid`` can map to ``når``; a form that
+    maps to nothing (``pls``, ``mvh``) is dropped.
     """
     mapping: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for line in _data_lines("spelling.tsv"):
-        source, target = line.split("\t")
-        if not source.endswith("*"):
-            mapping[tuple(tokenize(_folded(source)))] = tuple(tokenize(_folded(target)))
+    for name in SPELLING_TABLES:
+        for line in _data_lines(name):
+            source, target = line.split("\t")
+            key = tuple(tokenize(_folded(source)))
+            if not source.endswith("*") and key not in mapping:
+                mapping[key] = tuple(tokenize(_folded(target)))
     return mapping
 
 
