@@ -1,6 +1,8 @@
 """Build the index and print the evaluation report.
 
-    python train.py            validate, build the index into build/<hash>/, print the report
+    python train.py            validate, build the index into build/<hash>/, print the reports:
+                               first the blind test set (eval/blind/, never tuned on), end to end,
+                               with its noise curve; then the development set, cross-validated
     python train.py --check    validate the content only; exit 1 on any problem
     python train.py --strict   also exit 1 when a metric misses eval/thresholds.yaml
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.blindset import format_blind, load_blind, noise_curve, run, split_blind
 from assistant.config import build_dir, content_root
 from assistant.dialogue import Assistant
 from assistant.evaluation import format_report, load_devset, percentile, split_metrics
@@ -25,10 +28,12 @@ from assistant.progress import ProgressBar
 def check(root: Path) -> int:
     """Validate content and development set; print every problem; return the exit code."""
     kb, problems = check_knowledge(root)
-    try:
-        load_devset(root, set(kb.by_id))
-    except ValidationError as exc:
-        problems.extend(exc.problems)
+    for load in (lambda: load_devset(root, set(kb.by_id)),
+                 lambda: load_blind(root, set(kb.by_id), {p.slug: p.url for p in kb.pages})):
+        try:
+            load()
+        except ValidationError as exc:
+            problems.extend(exc.problems)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
@@ -51,8 +56,26 @@ def query_times(assistant: Assistant, questions: list[str], repeats: int = 3) ->
     return times
 
 
+def blind_failures(split: dict[str, dict[str, float]], curve: dict[int, float], thresholds: dict) -> list[str]:
+    """The blind set's figures that miss ``thresholds['blind']`` (minimums, maximums, nb/nn gap, noise)."""
+    limits = thresholds.get("blind", {})
+    failures = [f"blind {key} = {split['alle'][key]:.3f} < {low}" for key, low in limits.get("min", {}).items()
+                if split["alle"][key] < low]
+    failures += [f"blind {key} = {split['alle'][key]:.3f} > {high}" for key, high in limits.get("max", {}).items()
+                 if split["alle"][key] > high]
+    gap = limits.get("max_nb_nn_gap")
+    if gap is not None and abs(split["nb"]["right"] - split["nn"]["right"]) > gap:
+        failures.append(f"blind: besvart riktig skiller {abs(split['nb']['right'] - split['nn']['right']):.3f} "
+                        f"mellom bokmål og nynorsk (grense {gap})")
+    for typos, low in (limits.get("noise_min") or {}).items():
+        if curve.get(int(typos), 1.0) < low:
+            failures.append(f"blind med {typos} skrivefeil per spørsmål: besvart riktig "
+                            f"{curve[int(typos)]:.3f} < {low}")
+    return failures
+
+
 def strict_failures(split: dict[str, dict[str, float]], thresholds: dict[str, float]) -> list[str]:
-    """The metrics that miss ``thresholds`` (minimums, maximums and the nb/nn gap)."""
+    """The development set's metrics that miss ``thresholds`` (minimums, maximums and the nb/nn gap)."""
     failures = []
     for key, minimum in thresholds.get("min", {}).items():
         if split["alle"][key] < minimum:
@@ -85,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     build_seconds = time.perf_counter() - started
     path = save_index(index, build_dir(root))
     assistant = Assistant(index)
+    blind = load_blind(root, set(index.kb.by_id), {p.slug: p.url for p in index.kb.pages})
+    blind_split = split_blind(run(blind, assistant.ask))
+    curve = noise_curve(blind, assistant.ask)
     times = query_times(assistant, [q.q for q in index.devset])
     split = split_metrics(index.predictions)
     lang_ok = sum(p.lang == p.question.lang for p in index.predictions)
@@ -92,15 +118,21 @@ def main(argv: list[str] | None = None) -> int:
         "Målform riktig": f"{lang_ok / max(1, len(index.predictions)):.3f}",
         "Intensjoner riktig (holdt ut)": f"{index.intents.holdout_accuracy:.3f}",
         "Terskel (sikkerhet)": f"{index.calibration.threshold:.3f}",
+        "Terskel (antatt svar)": f"{index.calibration.hedge_threshold:.3f}",
         "Svartid median (ms)": f"{1000 * percentile(times, 50):.2f}",
         "Svartid p95 (ms)": f"{1000 * percentile(times, 95):.2f}",
         "Byggetid (s)": f"{build_seconds:.1f}",
     }
     print(f"\nIndeks: {path}")
-    print(f"Evaluering på utviklingssettet ({len(index.devset)} spørsmål, {Settings().folds}-delt kryssvalidering):\n")
+    print(f"Blindsettet ({len(blind)} spørsmål i eval/blind/, aldri brukt til tilpasning), hele svarveien:\n")
+    print(format_blind(blind_split))
+    print("\nStøykurve (blindsettet, dekkede spørsmål): besvart riktig med n skrivefeil per spørsmål: "
+          + ", ".join(f"{n}: {value:.3f}" for n, value in curve.items()))
+    print(f"\nEvaluering på utviklingssettet ({len(index.devset)} spørsmål, "
+          f"{Settings().folds}-delt kryssvalidering):\n")
     print(format_report(split, extra))
     thresholds = yaml.safe_load((root / "eval" / "thresholds.yaml").read_text(encoding="utf-8"))
-    failures = strict_failures(split, thresholds)
+    failures = blind_failures(blind_split, curve, thresholds) + strict_failures(split, thresholds)
     if failures:
         print("\nUnder tersklene i eval/thresholds.yaml:\n  " + "\n  ".join(failures))
         if args.strict:

@@ -24,21 +24,31 @@ from .retrieval import FEATURES, Candidate
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled question: its unranked candidates and the expected entry id (None: out of scope)."""
+    """One labelled question: its unranked candidates, the expected entry id (None: out of scope) and
+    the score of its best page passage."""
 
     candidates: list[Candidate]
     expect: str | None
+    passage: float = 0.0
 
 
 @dataclass
 class Calibration:
-    """Fusion weights, the confidence model and the answer threshold."""
+    """Fusion weights, the confidence model and the thresholds.
+
+    ``threshold``: from here the assistant answers outright. ``hedge_threshold`` (at most
+    ``threshold``): from here it answers but says which question it thinks it answers ("Jeg tror du
+    spør om ..."). ``passage_threshold``: the passage score from which a page passage may answer when
+    no entry does.
+    """
 
     weights: dict[str, float]
     bias: float = 0.0
     conf_coef: tuple[float, ...] = (8.0, 4.0, -2.0, -2.0, 0.0, 2.0, 2.0, 2.0)
     conf_intercept: float = -4.0
     threshold: float = 0.5
+    hedge_threshold: float = 0.5
+    passage_threshold: float = 1.0
     extra: dict[str, float] = field(default_factory=dict)
 
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -108,9 +118,33 @@ def choose_threshold(confidences: list[float], correct: list[bool], out_of_scope
     return float(best_t)
 
 
-def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03,
+def choose_hedge_threshold(confidences: list[float], correct: list[bool], out_of_scope: list[bool],
+                           max_wrong_rate: float, max_oos_rate: float) -> float:
+    """The lowest confidence from which answering keeps wrong answers to in-scope questions within
+    ``max_wrong_rate`` and answers to out-of-scope questions within ``max_oos_rate``."""
+    n_in, n_oos = max(1, out_of_scope.count(False)), max(1, sum(out_of_scope))
+    best = 1.0
+    for t in sorted(set(confidences), reverse=True):
+        answered = [c >= t for c in confidences]
+        wrong = sum(a and not ok and not o for a, ok, o in zip(answered, correct, out_of_scope, strict=True))
+        oos = sum(a and o for a, o in zip(answered, out_of_scope, strict=True))
+        if wrong / n_in > max_wrong_rate or oos / n_oos > max_oos_rate:
+            break
+        best = t
+    return float(best)
+
+
+def choose_passage_threshold(examples: list[Example], answerable: float = 0.5) -> float:
+    """Just above the best passage score of any out-of-scope example that looks answerable, so that on
+    the examples no question about another topic is answered from a page."""
+    scores = [ex.passage for ex in examples if ex.expect is None and ex.candidates
+              and ex.candidates[0].features["answerable"] >= answerable]
+    return max(scores, default=0.0) + 1e-6
+
+
+def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03, max_wrong_rate: float = 0.03,
                     features: tuple[str, ...] = FEATURES) -> Calibration:
-    """Fit ranker weights, the confidence model and the threshold on labelled examples.
+    """Fit ranker weights, the confidence model and the thresholds on labelled examples.
 
     ``features`` are the candidate features the ranker may use (all of them unless an ablation
     leaves some out).
@@ -129,4 +163,7 @@ def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03,
         calibration.conf_intercept = float(model.intercept_[0])
     confidences = [calibration.confidence(ranked) for ranked in rankings]
     calibration.threshold = choose_threshold(confidences, labels, oos, max_oos_rate)
+    calibration.hedge_threshold = min(calibration.threshold,
+                                      choose_hedge_threshold(confidences, labels, oos, max_wrong_rate, max_oos_rate))
+    calibration.passage_threshold = choose_passage_threshold(examples)
     return calibration

@@ -8,11 +8,16 @@ The order of decisions for one message:
    answered, the greeting folded in) unless the intent model is surer still ("Kva kan du hjelpe
    meg med?"); a short follow-up ("og kan det forlengast?") is also tried together with the
    session's topic; two plausible entries whose phrasings both use every word of the question
-   are not answered but offered (step 6), however confident the ranking;
+   are not answered but offered (step 6), however confident the ranking. Between the hedge
+   threshold and the answer threshold the answer says which question it answers ("Jeg tror du
+   spør om «...»:"). A message without one known word ("1", "x", "asdfgh") is junk: never
+   answered, never offered;
 4. small talk (greeting, thanks, contact, ...) gets its reply;
 5. English gets a short English note, with the best Norwegian answer when one is confident;
 6. two or three entries too close to call: "Meinte du ...?" with them as suggestions;
-7. otherwise the honest fallback with Kommunalavdelingen's contact details, and after two
+7. no entry, but a page passage in the reply's målform that clearly fits: that passage, short,
+   with its page named and linked;
+8. otherwise the honest fallback with Kommunalavdelingen's contact details, and after two
    fallbacks in a row the contact card leads.
 """
 
@@ -30,7 +35,7 @@ from .intents import NONE, looks_english
 from .knowledge import LANGS, Entry
 from .messages import CONTACT, fallback_text
 from .reply import Reply, Suggestion
-from .retrieval import Candidate
+from .retrieval import Candidate, PassageHit
 from .sessions import MemorySessionStore, SessionState, SessionStore, new_session_id, valid_session_id
 from .text import normalize, tokenize
 
@@ -48,11 +53,22 @@ class Ranking:
 
     candidates: list[Candidate]
     confidence: float
+    passages: list[PassageHit] = field(default_factory=list)
 
     @property
     def top(self) -> Candidate | None:
         """The best candidate, if any."""
         return self.candidates[0] if self.candidates else None
+
+    @property
+    def junk(self) -> bool:
+        """Whether the text has no word the index knows (bare numbers, single letters, keyboard mash)."""
+        return self.top is None or self.top.features["known_words"] == 0
+
+    @property
+    def answerable(self) -> float:
+        """The answerability model's probability that the text is about the scheme."""
+        return self.top.features["answerable"] if self.top else 0.0
 
 
 @dataclass
@@ -68,6 +84,11 @@ class Assistant:
     close_call: float = 0.12
     suggest_floor: float = 0.25
     max_suggestions: int = 3
+    #: A page passage answers, and a fallback offers the best entries whatever their score, only for a
+    #: question at least this likely to be about the scheme (:mod:`assistant.answerability`).
+    answerable_floor: float = 0.5
+    #: A passage answer quotes at most this many sentences of the passage.
+    passage_sentences: int = 2
 
     @property
     def calibration(self) -> Calibration:
@@ -76,13 +97,17 @@ class Assistant:
 
     def rank(self, text: str) -> Ranking:
         """Retrieve and rank the entries for ``text``."""
-        candidates, _ = self.index.retriever.candidates(text)
+        candidates, passages = self.index.retriever.candidates(text)
         ranked = self.calibration.rank(candidates)
-        return Ranking(ranked, self.calibration.confidence(ranked))
+        return Ranking(ranked, self.calibration.confidence(ranked), passages)
 
     def confident(self, ranking: Ranking) -> bool:
-        """Whether ``ranking``'s top entry is trusted enough to answer."""
-        return ranking.top is not None and ranking.confidence >= self.calibration.threshold
+        """Whether ``ranking``'s top entry is trusted enough to answer outright."""
+        return not ranking.junk and ranking.confidence >= self.calibration.threshold
+
+    def likely(self, ranking: Ranking) -> bool:
+        """Whether ``ranking``'s top entry is likely enough to answer with a hedge ("Jeg tror du spør om ...")."""
+        return not ranking.junk and ranking.confidence >= self.calibration.hedge_threshold
 
     # -- the conversation -------------------------------------------------------------------
 
@@ -127,19 +152,25 @@ class Assistant:
         ranking = self._rank_with_context(body, state)
         indistinct = self._indistinct(body, ranking)
         small_talk = intent != NONE and probability > ranking.confidence
-        if self.confident(ranking) and not english and not small_talk and len(indistinct) < 2:
+        if self.likely(ranking) and not english and not small_talk and len(indistinct) < 2:
+            entry = entries[ranking.top.id]
             prefix = messages.GREETING_PREFIX if opener == "greeting" else ""
-            return self._answer(question, entries[ranking.top.id], reply_lang, ranking.confidence,
-                                ranking.candidates, state, prefix=prefix)
+            if not self.confident(ranking):
+                prefix = f"{prefix} {messages.hedge_text(reply_lang, entry.part(reply_lang).questions[0])}"
+            return self._answer(question, entry, reply_lang, ranking.confidence, ranking.candidates, state,
+                                prefix=prefix, hedged=not self.confident(ranking))
         if english:
             return self._english(question, ranking, state)
         if intent != NONE:
             return self._intent(question, intent, reply_lang, state)
         close = indistinct if len(indistinct) >= 2 else self._close_calls(ranking)
-        if len(close) >= 2:
+        if len(close) >= 2 and not ranking.junk:
             state.fails = 0
             return Reply(question, messages.clarify_text(reply_lang), reply_lang, ranking.confidence, False,
                          intent="clarify", suggestions=self._suggestions(close, reply_lang))
+        passage = self._passage(ranking, reply_lang)
+        if passage is not None:
+            return self._passage_answer(question, passage, reply_lang, ranking, state)
         return self._fallback(question, reply_lang, ranking, state)
 
     # -- steps ------------------------------------------------------------------------------
@@ -209,13 +240,30 @@ class Assistant:
         return tuple(Suggestion(i, entries[i].part(lang).questions[0]) for i in ids if i in entries)
 
     def _answer(self, question: str, entry: Entry, lang: str, confidence: float, ranked: list[Candidate],
-                state: SessionState, prefix: str = "") -> Reply:
+                state: SessionState, prefix: str = "", hedged: bool = False) -> Reply:
         state.topic, state.fails = entry.id, 0
         ids = [i for i in dict.fromkeys([*self._near_top(ranked), *entry.related]) if i != entry.id]
         ids = ids[: self.max_suggestions]
-        answer = f"{prefix} {entry.part(lang).answer}".strip()
+        answer = f"{prefix.strip()} {entry.part(lang).answer}".strip()
         return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
-                     self._suggestions(ids, lang))
+                     self._suggestions(ids, lang), intent="hedged" if hedged else None)
+
+    def _passage(self, ranking: Ranking, lang: str) -> PassageHit | None:
+        """The best passage in målform ``lang`` when it clearly fits a question about the scheme."""
+        if ranking.junk or ranking.answerable < self.answerable_floor:
+            return None
+        hits = [h for h in ranking.passages if h.passage.lang == lang]
+        return hits[0] if hits and hits[0].score >= self.calibration.passage_threshold else None
+
+    def _passage_answer(self, question: str, hit: PassageHit, lang: str, ranking: Ranking,
+                        state: SessionState) -> Reply:
+        state.fails = 0
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÆØÅ§«0-9])", hit.passage.text)
+        quote = " ".join(sentences[: self.passage_sentences])
+        answer = f"{messages.passage_intro(lang, hit.passage.page_title)} {quote}"
+        near = [c.id for c in ranking.candidates[: self.max_suggestions] if c.score >= self.suggest_floor]
+        return Reply(question, answer, lang, hit.score, False, hit.passage.page_url, hit.passage.page_title, None,
+                     self._suggestions(near, lang), intent="passage")
 
     def _intent(self, question: str, intent: str, lang: str, state: SessionState) -> Reply:
         state.fails = 0
@@ -238,8 +286,11 @@ class Assistant:
                      CONTACT["title"], None, intent="english", contact=True)
 
     def _fallback(self, question: str, lang: str, ranking: Ranking, state: SessionState) -> Reply:
+        """"I don't know", with the best entries offered when the question looks like one about the scheme."""
         state.fails += 1
-        near = [c.id for c in ranking.candidates[: self.max_suggestions] if c.score >= self.suggest_floor]
+        about_scheme = not ranking.junk and ranking.answerable >= self.answerable_floor
+        near = [c.id for c in ranking.candidates[: self.max_suggestions]
+                if c.score >= self.suggest_floor or about_scheme] if not ranking.junk else []
         if state.fails >= 2:
             text, intent = messages.repeated_failure_text(lang), "repeated_fallback"
         else:

@@ -42,7 +42,7 @@ class Prediction:
 
     @property
     def answered(self) -> bool:
-        """Whether the assistant would answer (rather than fall back)."""
+        """Whether the assistant would answer (outright or hedged) rather than fall back."""
         return self.confidence >= self.threshold
 
     @property
@@ -94,7 +94,7 @@ def predict(calibration: Calibration, example: Example, question: DevQuestion, l
     """Rank one example's candidates with ``calibration`` and record the outcome."""
     ranked = calibration.rank(example.candidates)
     return Prediction(question, tuple(c.id for c in ranked), calibration.confidence(ranked),
-                      calibration.threshold, lang)
+                      calibration.hedge_threshold, lang)
 
 
 def cross_validate(questions: Sequence[DevQuestion], examples: Sequence[Example], k: int = 5,

@@ -104,7 +104,8 @@ def examples_for(retriever: HybridRetriever, questions: list[DevQuestion],
     """Candidate features for every development question."""
     examples = []
     for i, question in enumerate(questions, 1):
-        examples.append(Example(retriever.candidates(question.q)[0], question.expect))
+        candidates, hits = retriever.candidates(question.q)
+        examples.append(Example(candidates, question.expect, hits[0].score if hits else 0.0))
         progress("Kandidater for utviklingssettet", i, len(questions))
     return examples
 

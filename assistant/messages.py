@@ -75,3 +75,23 @@ def clarify_text(lang: str) -> str:
 def repeated_failure_text(lang: str) -> str:
     """The reply after fallbacks in a row: the contact card first, not another "I don't know"."""
     return _REPEATED_FAILURE[lang]
+
+_HEDGE = {
+    "nb": "Jeg tror du spør om «{question}»",
+    "nn": "Eg trur du spør om «{question}»",
+}
+
+_PASSAGE = {
+    "nb": "Jeg har ikke et ferdig svar på akkurat dette, men siden «{title}» sier:",
+    "nn": "Eg har ikkje eit ferdig svar på akkurat dette, men sida «{title}» seier:",
+}
+
+
+def hedge_text(lang: str, question: str) -> str:
+    """The lead-in of an answer the assistant is fairly but not fully sure of: which question it answers."""
+    return _HEDGE[lang].format(question=question.rstrip("?.! ")) + ":"
+
+
+def passage_intro(lang: str, title: str) -> str:
+    """The lead-in of an answer quoted from a page passage, naming the page."""
+    return _PASSAGE[lang].format(title=title)

@@ -363,7 +363,7 @@ class HybridRetriever:
         return page
 
     def candidates(self, text: str) -> tuple[list[Candidate], list[PassageHit]]:
-        """The ``top_k`` candidate entries (unranked) and the best passages for ``text``.
+        """The ``top_k`` candidate entries (unranked) and the best three passages of each målform for ``text``.
 
         Unknown words are first corrected toward the index's vocabulary (:mod:`assistant.spelling`);
         whether the question is about the scheme at all (``answerable``) and how many known words it
@@ -400,6 +400,6 @@ class HybridRetriever:
             features["answerable"] = answerable
             features["known_words"] = known_words
             candidates.append(Candidate(entry_id, features))
-        hits = sorted((PassageHit(self.passages_[pid], s) for pid, s in pscores.items()),
-                      key=lambda h: -h.score)[:3]
-        return candidates, hits
+        ranked = sorted((PassageHit(self.passages_[pid], s) for pid, s in pscores.items()), key=lambda h: -h.score)
+        hits = [h for lang in LANGS for h in [h for h in ranked if h.passage.lang == lang][:3]]
+        return candidates, sorted(hits, key=lambda h: -h.score)
