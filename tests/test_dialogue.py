@@ -72,3 +72,48 @@ def test_words_that_fit_two_entries_alike_are_offered_not_guessed(assistant):
     laws = ["forsoksloven", "formal-forsoksloven", "evaluering-av-forsoksloven"]
     assert retriever.indistinct("forsøksloven", laws) == [] and retriever.indistinct("forsøksloven", laws[1:]) != []
     assert assistant.ask("forsøksloven").id == "forsoksloven"
+
+
+@pytest.mark.parametrize("junk", ["1", "3", "x", "asdfgh", "???", "øøøø"])
+def test_junk_is_never_answered_nor_offered(assistant, junk):
+    reply = assistant.ask(junk)
+    assert reply.id is None and reply.intent != "passage"
+    assert not reply.suggestions
+
+
+def _with_thresholds(assistant, **thresholds):
+    import copy
+    import dataclasses
+
+    from assistant.dialogue import Assistant
+
+    index = copy.copy(assistant.index)
+    index.calibration = dataclasses.replace(index.calibration, **thresholds)
+    return Assistant(index)
+
+
+def test_a_likely_but_not_certain_answer_says_which_question_it_answers(assistant):
+    hedging = _with_thresholds(assistant, threshold=1.01, hedge_threshold=0.0)
+    for question, lead in (("Hva var søknadsfristen for forsøkene?", "Jeg tror du spør om «"),
+                           ("Kva var fristen for å søkje om forsøk?", "Eg trur du spør om «")):
+        reply = hedging.ask(question)
+        assert reply.intent == "hedged" and reply.id == "soknadsfrist" and not reply.fallback
+        assert reply.answer.startswith(lead)
+        assert reply.answer.endswith(hedging.index.kb.by_id["soknadsfrist"].part(reply.lang).answer)
+
+
+def test_a_page_passage_answers_when_no_entry_does(assistant):
+    passages = _with_thresholds(assistant, threshold=1.01, hedge_threshold=1.01, passage_threshold=0.0)
+    reply = passages.ask("Hva står i forsøksloven om forsøk med enhetsfylke?")
+    assert reply.intent == "passage" and reply.id is None and not reply.fallback
+    assert reply.answer.startswith("Jeg har ikke et ferdig svar på akkurat dette, men siden «")
+    assert reply.source_url in {p.url for p in assistant.index.kb.pages}
+    quoted = reply.answer.split("» sier: ", 1)[1]
+    assert any(quoted in p.text for p in assistant.index.kb.passages if p.lang == "nb")
+
+
+def test_a_fallback_to_a_question_about_the_scheme_offers_the_best_entries(assistant):
+    cautious = _with_thresholds(assistant, threshold=1.01, hedge_threshold=1.01, passage_threshold=1.01)
+    reply = cautious.ask("kan kommunen vår søkje om å vere med i forsøksordninga")
+    assert reply.fallback and len(reply.suggestions) >= 2
+    assert reply.suggestions[0].id == assistant.rank("kan kommunen vår søkje om å vere med i forsøksordninga").top.id
