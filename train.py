@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.blindset import format_blind, load_blind, noise_curve, run, split_blind
+from assistant.blindset import format_blind, load_for, noise_curve, run, split_blind
 from assistant.config import build_dir, content_root
 from assistant.dialogue import Assistant
 from assistant.evaluation import format_report, load_devset, percentile, split_metrics
@@ -29,7 +29,7 @@ def check(root: Path) -> int:
     """Validate content and development set; print every problem; return the exit code."""
     kb, problems = check_knowledge(root)
     for load in (lambda: load_devset(root, set(kb.by_id)),
-                 lambda: load_blind(root, set(kb.by_id), {p.slug: p.url for p in kb.pages})):
+                 lambda: load_for(root, kb)):
         try:
             load()
         except ValidationError as exc:
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     build_seconds = time.perf_counter() - started
     path = save_index(index, build_dir(root))
     assistant = Assistant(index)
-    blind = load_blind(root, set(index.kb.by_id), {p.slug: p.url for p in index.kb.pages})
+    blind = load_for(root, index.kb)
     blind_split = split_blind(run(blind, assistant.ask))
     curve = noise_curve(blind, assistant.ask)
     times = query_times(assistant, [q.q for q in index.devset])

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from .knowledge import LANGS, Problem, ValidationError
+from .knowledge import LANGS, KnowledgeBase, Problem, ValidationError
 from .noise import add_noise
 from .reply import Reply
 
@@ -74,6 +74,11 @@ def load_blind(root: Path, entry_ids: set[str], page_urls: dict[str, str]) -> li
     if problems:
         raise ValidationError(problems)
     return questions
+
+
+def load_for(root: Path, kb: KnowledgeBase) -> list[BlindQuestion]:
+    """:func:`load_blind` with the entry ids and page URLs of ``kb``."""
+    return load_blind(root, set(kb.by_id), {p.slug: p.url for p in kb.pages})
 
 
 def answered(reply: Reply) -> bool:

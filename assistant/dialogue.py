@@ -24,7 +24,7 @@ The order of decisions for one message:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import messages
@@ -95,9 +95,18 @@ class Assistant:
         """The index's calibration (fusion weights, confidence model, threshold)."""
         return self.index.calibration
 
-    def rank(self, text: str) -> Ranking:
-        """Retrieve and rank the entries for ``text``."""
+    def rank(self, text: str, context: str | None = None) -> Ranking:
+        """Retrieve and rank the entries for ``text``.
+
+        ``context`` is the conversation so far (the topic's question): a follow-up such as "kva med
+        tilskot?" is about the scheme when the conversation is, so its answerability is the higher of
+        the message's own and that of the message read with its context.
+        """
         candidates, passages = self.index.retriever.candidates(text)
+        if context and candidates:
+            answerable = max(candidates[0].features["answerable"],
+                             self.index.retriever.answerability_.probability(f"{context} {text}"))
+            candidates = [replace(c, features={**c.features, "answerable": answerable}) for c in candidates]
         ranked = self.calibration.rank(candidates)
         return Ranking(ranked, self.calibration.confidence(ranked), passages)
 
@@ -195,10 +204,10 @@ class Assistant:
         uses only words the knowledge base knows; that wins when it leads confidently to another
         entry than the topic itself.
         """
-        alone = self.rank(question)
         topic = self.index.kb.by_id.get(state.topic) if state.topic else None
         if topic is None:
-            return alone
+            return self.rank(question)
+        alone = self.rank(question, context=topic.nb.questions[0])
         if not self._follow_up_marker(question):
             known = self.index.retriever.vocabulary_.unknown_share(question) == 0.0
             if self.confident(alone) or not known or len(tokenize(normalize(question))) > 5:

@@ -38,6 +38,11 @@ FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "e_word", "e_char", "page",
             "q_char_gap", "q_fuzzy_gap", "e_word_gap", "clf_gap", "coverage", "unknown")
 
 
+#: Features of the question itself, the same for every candidate: not used to rank, read by the
+#: confidence model (``answerable``) and the dialogue (``known_words``: none means junk).
+QUESTION_FEATURES = ("answerable", "known_words")
+
+
 @dataclass(frozen=True)
 class Scored:
     """A key (entry or passage id) with a score in [0, 1]."""

@@ -57,3 +57,13 @@ def test_an_unknown_id_in_the_blind_set_is_a_problem(tmp_path):
         "- {q: hei, lang: nb, scope: in, expect: [finnes-ikke], page: null}\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="finnes-ikke"):
         load_blind(tmp_path, {"hvem-kan-soke"}, {})
+
+
+def test_the_editor_gate_refuses_fewer_right_answers_on_the_blind_set():
+    from assistant.editor.publish import gate_reasons
+
+    before = {"right": 0.80, "oos_false_answer_rate": 0.01}
+    assert gate_reasons(before, {"right": 0.795, "oos_false_answer_rate": 0.01}, 0.01, 0.01, "right", "x") == []
+    reasons = gate_reasons(before, {"right": 0.75, "oos_false_answer_rate": 0.05}, 0.01, 0.01, "right",
+                           "riktige svar på blindsettet")
+    assert len(reasons) == 2 and "riktige svar på blindsettet faller fra 80.0% til 75.0%" in reasons[0]

@@ -1,9 +1,9 @@
 from assistant.calibration import Calibration, Example, choose_threshold, fit_calibration
-from assistant.retrieval import FEATURES, Candidate
+from assistant.retrieval import FEATURES, QUESTION_FEATURES, Candidate
 
 
 def cand(cid: str, level: float) -> Candidate:
-    return Candidate(cid, {name: level for name in FEATURES})
+    return Candidate(cid, {name: level for name in (*FEATURES, *QUESTION_FEATURES)})
 
 
 def synthetic_examples() -> list[Example]:

@@ -44,3 +44,16 @@ def test_strict_failures_names_the_missed_metrics():
     failures = strict_failures(split, thresholds)
     assert len(failures) == 3
     assert failures[0].startswith("top1 = 0.500")
+
+
+def test_blind_failures_name_every_missed_blind_figure():
+    from train import blind_failures
+
+    split = {"alle": {"right": 0.6, "wrong": 0.05, "junk_answered": 1.0},
+             "nb": {"right": 0.7}, "nn": {"right": 0.5}}
+    thresholds = {"blind": {"min": {"right": 0.65}, "max": {"wrong": 0.045, "junk_answered": 0},
+                            "max_nb_nn_gap": 0.07, "noise_min": {1: 0.57}}}
+    failures = blind_failures(split, {0: 0.6, 1: 0.5}, thresholds)
+    assert len(failures) == 5
+    assert failures[0] == "blind right = 0.600 < 0.65"
+    assert blind_failures(split, {1: 0.9}, {}) == []

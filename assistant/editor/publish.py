@@ -9,7 +9,8 @@ One change at a time (a file lock in the build folder, shared by every worker on
    by the current retriever), so the difference is the change's and not the folds';
 4. a change that lowers top-1 by more than ``EDITOR_MAX_TOP1_DROP`` or raises the rate of false answers
    to out-of-scope questions by more than ``EDITOR_MAX_OOS_RISE`` is refused, with the numbers and the
-   questions it broke;
+   questions it broke; the blind test set (``eval/blind/``, read only) is graded end to end by the current
+   and the new index, and a drop of its right answers or a rise of its false answers by as much is refused too;
 5. an accepted change is copied into the content root (the repository stays the source of truth), a line
    goes to ``eval/changes.log``, the index is saved and marked current (every worker follows
    ``build/current``, see :mod:`assistant.reload`) and swapped into this process at once.
@@ -38,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..blindset import blind_metrics, load_for, run
 from ..calibration import Example
 from ..database import LogUnavailable
 from ..dialogue import Assistant
@@ -182,12 +184,16 @@ def _rate(value: float) -> float:
 
 
 def gate_reasons(before: dict[str, float], after: dict[str, float], max_top1_drop: float,
-                 max_oos_rise: float) -> list[str]:
-    """Why the change from ``before`` to ``after`` (``split_metrics(...)["alle"]``) is refused; empty if it is not."""
+                 max_oos_rise: float, key: str = "top1", label: str = "riktige førstevalg (topp-1)") -> list[str]:
+    """Why the change from ``before`` to ``after`` is refused; empty if it is not.
+
+    ``before`` and ``after`` are ``split_metrics(...)["alle"]`` (``key`` "top1") or the blind set's
+    :func:`~assistant.blindset.blind_metrics` (``key`` "right").
+    """
     reasons = []
-    if _rate(after["top1"]) < _rate(before["top1"]) - max_top1_drop - 1e-12:
-        reasons.append(f"Andelen riktige førstevalg (topp-1) faller fra {_rate(before['top1']):.1%} til "
-                       f"{_rate(after['top1']):.1%}; høyst {max_top1_drop:.1%} nedgang er tillatt.")
+    if _rate(after[key]) < _rate(before[key]) - max_top1_drop - 1e-12:
+        reasons.append(f"Andelen {label} faller fra {_rate(before[key]):.1%} til "
+                       f"{_rate(after[key]):.1%}; høyst {max_top1_drop:.1%} nedgang er tillatt.")
     old, new = _rate(before["oos_false_answer_rate"]), _rate(after["oos_false_answer_rate"])
     if new > old + max_oos_rise + 1e-12:
         reasons.append(f"Andelen spørsmål utenfor tema som får et (feil) svar stiger fra {old:.1%} til {new:.1%}; "
@@ -208,14 +214,29 @@ def worse_questions(before: Sequence[Prediction], after: Sequence[Prediction], l
 
 
 _baseline_lock = threading.Lock()
-_baseline: dict[str, Any] = {"hash": None, "candidates": {}}
+_baseline: dict[str, Any] = {"hash": None, "candidates": {}, "blind": None}
+
+
+def blind_figures(index: Index, root: Path) -> dict[str, float]:
+    """The blind set under ``root`` graded end to end by ``index`` (read only: nothing is fitted with it)."""
+    return blind_metrics(run(load_for(root, index.kb), Assistant(index).ask))
+
+
+def baseline_blind(current: Index, root: Path) -> dict[str, float]:
+    """:func:`blind_figures` for the current index, computed once per index."""
+    with _baseline_lock:
+        if _baseline["hash"] != (current.content_hash, id(current)):
+            _baseline.update(hash=(current.content_hash, id(current)), candidates={}, blind=None)
+        if _baseline["blind"] is None:
+            _baseline["blind"] = blind_figures(current, root)
+        return _baseline["blind"]
 
 
 def baseline_predictions(current: Index, devset: Sequence[DevQuestion], settings: Settings) -> list[Prediction]:
     """``devset`` graded, cross-validated, by the current index's retriever (candidates cached per index)."""
     with _baseline_lock:
         if _baseline["hash"] != (current.content_hash, id(current)):
-            _baseline.update(hash=(current.content_hash, id(current)), candidates={})
+            _baseline.update(hash=(current.content_hash, id(current)), candidates={}, blind=None)
         cache: dict[str, Any] = _baseline["candidates"]
         for q in devset:
             if q.q not in cache:
@@ -356,6 +377,8 @@ class Publisher:
         before = split_metrics(before_predictions)["alle"]
         after = split_metrics(new_index.predictions)["alle"]
         reasons = gate_reasons(before, after, self.max_top1_drop, self.max_oos_rise)
+        reasons += gate_reasons(baseline_blind(current, staging), blind_figures(new_index, staging),
+                                self.max_top1_drop, self.max_oos_rise, "right", "riktige svar på blindsettet")
         if reasons:
             return Outcome("refused", "Endringen er avvist fordi den ville gjort andre svar dårligere.",
                            before=before, after=after, reasons=reasons,
