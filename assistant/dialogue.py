@@ -17,7 +17,9 @@ The order of decisions for one message:
 6. two or three entries too close to call: "Meinte du ...?" with them as suggestions;
 7. no entry, but a page passage in the reply's målform that clearly fits: that passage, short,
    with its page named and linked;
-8. otherwise the honest fallback with Kommunalavdelingen's contact details, and after two
+8. a message that looks like one about the scheme whose best entry is plausible but not sure:
+   "Meinte du ...?" with the best entries, the first one first;
+9. otherwise the honest fallback with Kommunalavdelingen's contact details, and after two
    fallbacks in a row the contact card leads.
 """
 
@@ -174,12 +176,15 @@ class Assistant:
             return self._intent(question, intent, reply_lang, state)
         close = indistinct if len(indistinct) >= 2 else self._close_calls(ranking)
         if len(close) >= 2 and not ranking.junk:
-            state.fails = 0
-            return Reply(question, messages.clarify_text(reply_lang), reply_lang, ranking.confidence, False,
-                         intent="clarify", suggestions=self._suggestions(close, reply_lang))
+            return self._clarify(question, close, reply_lang, ranking, state)
         passage = self._passage(ranking, reply_lang)
         if passage is not None:
             return self._passage_answer(question, passage, reply_lang, ranking, state)
+        if self._about_scheme(ranking) and ranking.top.score >= self.suggest_floor:
+            # Likely about the scheme, plausibly one of the best entries, not sure enough to answer:
+            # offer them, the best first, one click away, instead of "I don't know".
+            ids = [c.id for c in ranking.candidates[: self.max_suggestions]]
+            return self._clarify(question, ids, reply_lang, ranking, state)
         return self._fallback(question, reply_lang, ranking, state)
 
     # -- steps ------------------------------------------------------------------------------
@@ -257,9 +262,19 @@ class Assistant:
         return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
                      self._suggestions(ids, lang), intent="hedged" if hedged else None)
 
+    def _about_scheme(self, ranking: Ranking) -> bool:
+        """Whether the message looks like a question about the scheme (answerability at the floor, not junk)."""
+        return not ranking.junk and ranking.answerable >= self.answerable_floor
+
+    def _clarify(self, question: str, ids: list[str], lang: str, ranking: Ranking, state: SessionState) -> Reply:
+        """ "Mente du ...?" with ``ids`` as suggestions."""
+        state.fails = 0
+        return Reply(question, messages.clarify_text(lang), lang, ranking.confidence, False,
+                     intent="clarify", suggestions=self._suggestions(ids, lang))
+
     def _passage(self, ranking: Ranking, lang: str) -> PassageHit | None:
         """The best passage in målform ``lang`` when it clearly fits a question about the scheme."""
-        if ranking.junk or ranking.answerable < self.answerable_floor:
+        if not self._about_scheme(ranking):
             return None
         hits = [h for h in ranking.passages if h.passage.lang == lang]
         return hits[0] if hits and hits[0].score >= self.calibration.passage_threshold else None
@@ -297,7 +312,7 @@ class Assistant:
     def _fallback(self, question: str, lang: str, ranking: Ranking, state: SessionState) -> Reply:
         """"I don't know", with the best entries offered when the question looks like one about the scheme."""
         state.fails += 1
-        about_scheme = not ranking.junk and ranking.answerable >= self.answerable_floor
+        about_scheme = self._about_scheme(ranking)
         near = [c.id for c in ranking.candidates[: self.max_suggestions]
                 if c.score >= self.suggest_floor or about_scheme] if not ranking.junk else []
         if state.fails >= 2:

@@ -112,8 +112,10 @@ def test_a_page_passage_answers_when_no_entry_does(assistant):
     assert any(quoted in p.text for p in assistant.index.kb.passages if p.lang == "nb")
 
 
-def test_a_fallback_to_a_question_about_the_scheme_offers_the_best_entries(assistant):
+def test_a_likely_question_not_sure_enough_to_answer_is_offered_its_best_entries_first(assistant):
     cautious = _with_thresholds(assistant, threshold=1.01, hedge_threshold=1.01, passage_threshold=1.01)
-    reply = cautious.ask("kan kommunen vår søkje om å vere med i forsøksordninga")
-    assert reply.fallback and len(reply.suggestions) >= 2
-    assert reply.suggestions[0].id == assistant.rank("kan kommunen vår søkje om å vere med i forsøksordninga").top.id
+    question = "kan kommunen vår søkje om å vere med i forsøksordninga"
+    reply = cautious.ask(question)
+    assert reply.intent == "clarify" and not reply.fallback and len(reply.suggestions) >= 2
+    assert reply.answer.startswith("Eg er ikkje heilt sikker")
+    assert reply.suggestions[0].id == assistant.rank(question).top.id
