@@ -1,22 +1,27 @@
 """Query-time spelling correction toward the index's own vocabulary.
 
-A visitor's typo in the key word ("forsøksordnigen", "frikomune", "sokke") costs every word-level
-feature its best term. :class:`SpellingCorrector` is fitted on the words the knowledge base uses
-(canonical tokens: folded, spelling- and dialect-mapped) and replaces a question word it does not
-know by the one known word within a small edit distance, when that word is unambiguous. It only
-corrects: a word with no close known word ("barnehageplass") is left as it is, so that an
-out-of-scope question keeps the unknown word that tells it apart.
+A visitor's typo in the key word ("forsøksordnigen", "frikomune", "sokke", "kviflr") costs every
+word-level feature its best term. :class:`SpellingCorrector` is fitted on the words the knowledge base
+uses, as written (folded) and as the spelling map turns them (Nynorsk and dialect forms are words too:
+"kvifor", "korleis"), and replaces a question word it does not know by the known word within a small
+edit distance, when that word is frequent enough and unambiguous; the spelling map runs after the
+correction. It only corrects: a word with no close known word ("barnehageplass") is left as it is, so
+that an out-of-scope question keeps the unknown word that tells it apart.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text import TextPipeline, stopwords
+from .text import apply_spelling, fold_ascii, normalize, spelling_map, stem, stopwords, tokenize
+
+
+def _surface(text: str) -> list[str]:
+    return tokenize(fold_ascii(normalize(text)))
 
 
 @dataclass
@@ -25,23 +30,34 @@ class SpellingCorrector:
 
     ``min_length``: shorter words are never corrected (too many neighbours); words of up to
     ``long_word`` letters are corrected at distance 1, longer ones at distance 2; a word of up to
-    ``short_word`` letters keeps its first two letters (so "skatt" does not become "satt"). ``dominance``:
-    when several known words lie at the same distance, the most frequent is taken only if it is
-    this many times as frequent as the next; otherwise the word is left alone.
+    ``short_word`` letters keeps its first letter (or has its first two swapped). A correction of up to
+    ``long_word`` letters is a word seen at least ``min_count`` times ("skatt" does not become the rare
+    "satt"). ``dominance``:
+    when several known words lie at the same distance, the most frequent is taken when they share a
+    stem ("kommune", "kommunene") or it is this many times as frequent as the next; otherwise the
+    word is left alone.
     """
 
     min_length: int = 4
     short_word: int = 6
     long_word: int = 8
+    min_count: int = 3
     dominance: float = 3.0
-    pipeline: TextPipeline = field(default_factory=TextPipeline)
 
     def fit(self, texts: list[str]) -> SpellingCorrector:
-        """Learn the known words (and how often each occurs) from ``texts``."""
-        counts: Counter[str] = Counter(t for text in texts for t in self.pipeline.canonical_tokens(text))
-        counts.update({w: 1 for w in stopwords()})
+        """Learn the known words (and how often each occurs) from ``texts``, as written and as mapped."""
+        counts: Counter[str] = Counter()
+        for text in texts:
+            surface = _surface(text)
+            counts.update(surface)
+            counts.update(t for t in apply_spelling(surface) if t not in surface)
+        for key, value in spelling_map().items():
+            counts.update({t: self.min_count for t in (*key, *value) if t not in counts})
+        counts.update({w: self.min_count for w in stopwords() if w not in counts})
         self.counts_ = dict(counts)
-        self.words_ = sorted(w for w in counts if w.isalpha() and len(w) >= self.min_length - 1)
+        # Short rare words make false corrections ("skatt" -> "satt"); long words hardly do.
+        self.words_ = sorted(w for w, n in counts.items() if w.isalpha() and len(w) >= self.min_length - 1
+                             and (n >= self.min_count or len(w) > self.long_word))
         self.cache_: dict[str, str] = {}
         return self
 
@@ -56,26 +72,28 @@ class SpellingCorrector:
     def _closest(self, token: str) -> str:
         limit = 1 if len(token) <= self.long_word else 2
         matches = process.extract(token, self.words_, scorer=OSA.distance, score_cutoff=limit, limit=8)
-        if not matches:
-            return token
         if len(token) <= self.short_word:
-            matches = [m for m in matches if m[0][:2] == token[:2]]
+            matches = [m for m in matches if m[0][0] == token[0] or m[0][:2] == token[1::-1]]
         if not matches:
             return token
         best = min(distance for _, distance, _ in matches)
-        tied = sorted((self.counts_[w] for w, distance, _ in matches if distance == best), reverse=True)
-        if len(tied) > 1 and tied[0] < self.dominance * tied[1]:
+        tied = sorted((w for w, distance, _ in matches if distance == best), key=lambda w: -self.counts_[w])
+        same_stem = len({stem(w) for w in tied}) == 1
+        if len(tied) > 1 and not same_stem and self.counts_[tied[0]] < self.dominance * self.counts_[tied[1]]:
             return token
-        return max((w for w, distance, _ in matches if distance == best), key=self.counts_.__getitem__)
+        return tied[0]
 
     def correct(self, text: str) -> str:
-        """``text`` as canonical tokens with unknown words corrected, joined by spaces."""
-        return " ".join(self.correct_token(t) for t in self.pipeline.canonical_tokens(text))
+        """``text`` as canonical tokens (spelling-mapped after correction), joined by spaces."""
+        return " ".join(self.canonical_tokens(text))
+
+    def canonical_tokens(self, text: str) -> list[str]:
+        """The words of ``text`` folded, corrected, then spelling-mapped."""
+        return apply_spelling([self.correct_token(t) for t in _surface(text)])
 
     def corrections(self, text: str) -> dict[str, str]:
         """The words of ``text`` that :meth:`correct` would change, with their corrections."""
-        tokens = self.pipeline.canonical_tokens(text)
-        return {t: c for t in tokens if (c := self.correct_token(t)) != t}
+        return {t: c for t in _surface(text) if (c := self.correct_token(t)) != t}
 
     def known_words(self, text: str) -> int:
         """How many words of ``text`` (corrected, two or more letters, stop words aside) the index knows.
@@ -83,5 +101,5 @@ class SpellingCorrector:
         A message with none ("1", "x", "asdfgh", "???") is junk and is never answered.
         """
         drop = stopwords()
-        tokens = (self.correct_token(t) for t in self.pipeline.canonical_tokens(text))
-        return sum(len(t) >= 2 and t.isalpha() and t in self.counts_ and t not in drop for t in tokens)
+        return sum(len(t) >= 2 and t.isalpha() and t in self.counts_ and t not in drop
+                   for t in self.canonical_tokens(text))

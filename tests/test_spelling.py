@@ -1,7 +1,6 @@
 import pytest
 
 from assistant.spelling import SpellingCorrector
-from assistant.text import TextPipeline
 
 TEXTS = ["Hva er forsøksordningen?", "Hvem kan søke om forsøk?", "Når er søknadsfristen?",
          "Forsøksloven gjelder for kommuner og fylkeskommuner.", "Kan forsøket forlenges?", "satt", "statt"]
@@ -9,7 +8,7 @@ TEXTS = ["Hva er forsøksordningen?", "Hvem kan søke om forsøk?", "Når er sø
 
 @pytest.fixture(scope="module")
 def speller():
-    return SpellingCorrector().fit(TEXTS)
+    return SpellingCorrector().fit(TEXTS * 3 + ["Kan vi søke nå?"] * 10)
 
 
 @pytest.mark.parametrize(("typed", "known"), [
@@ -19,21 +18,32 @@ def speller():
     ("forsøksløven", "forsoksloven"),          # keyboard neighbour
 ])
 def test_a_typo_in_a_key_word_is_corrected_to_the_known_word(speller, typed, known):
-    assert speller.correct_token(TextPipeline().canonical_tokens(typed)[0]) == known
+    assert speller.correct(typed) == known
 
 
 def test_words_with_no_close_known_word_are_left_alone(speller):
     assert speller.correct("barnehageplass eiendomsskatt") == "barnehageplass eiendomsskatt"
 
 
-def test_a_short_word_keeps_its_first_two_letters(speller):
-    # "skatt" is one edit from "satt" and "statt", but a typo rarely hits the first letters of a short word.
-    assert speller.correct_token("skatt") == "skatt"
+def test_a_rare_word_is_no_correction(speller):
+    # "skatt" is one edit from "satt" and "statt", but each was seen only three times or fewer.
+    assert SpellingCorrector(min_count=4).fit(TEXTS * 3).correct("skatt") == "skatt"
 
 
-def test_an_ambiguous_correction_is_not_made():
-    speller = SpellingCorrector().fit(["kommunen", "kommunar"])
-    assert speller.correct_token("kommunat") == "kommunat"
+def test_a_short_word_keeps_its_first_letter_or_swaps_the_first_two(speller):
+    assert speller.correct("ofrsok") == "forsok"
+    assert speller.correct("gorsok") == "gorsok"
+
+
+def test_an_ambiguous_correction_is_not_made_unless_the_candidates_share_a_stem():
+    speller = SpellingCorrector(min_count=1).fit(["tolke", "tolle"])
+    assert speller.correct("tolme") == "tolme"  # one edit from both, and they are different words
+    same_stem = SpellingCorrector(min_count=1).fit(["kommune", "kommunene"])
+    assert same_stem.correct("kommuene") in {"kommune", "kommunene"}
+
+
+def test_nynorsk_words_are_corrected_as_nynorsk_then_mapped(speller):
+    assert speller.correct("kviflr søkjer dei") == "hvorfor soker de"
 
 
 def test_dialect_and_chat_forms_map_to_the_bokmal_question_words(speller):
