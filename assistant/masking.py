@@ -1,32 +1,69 @@
-"""Masking of personal data in visitor text, before anything is stored or logged.
+"""Masking of personal data in visitor text, before anything is stored, logged, clustered or written.
 
-:func:`mask` replaces, in this order:
+Every store of visitor text goes through :func:`mask` (or :func:`mask_report`): the question log masks each
+question and feedback comment before it is stored, and masks again what it reads back (records stored by an
+older version of this module), so the review queue, its clustering, the CSV export,
+``eval/devset/editor.yaml`` and ``eval/changes.log`` only ever see masked text.
 
-1. e-mail addresses with «[e-post]»;
-2. runs of exactly 11 digits (``01019012345``, ``010190 12345``) and bank account numbers in the
-   4.2.5 layout (``1234.56.78903``, ``1234 56 78903``). Every such run is masked; the mod-11 control
-   digits only choose the label: a valid fødselsnummer gives «[fødselsnummer]», a valid D-nummer
-   «[d-nummer]», the 4.2.5 layout or a valid account number «[kontonummer]», anything else «[nummer]»;
-3. Norwegian phone numbers, 8 digits grouped as ``12345678``, ``123 45 678``,
-   ``12 34 56 78`` or ``1234 5678``, optionally after ``+47``, ``0047`` or ``47``, with «[telefon]»
-   (two years such as ``2023 2024`` are left alone);
-4. any other run of 12 or more digits with «[nummer]»;
-5. street addresses with a house number (``Storgata 12``, ``Kongens gate 5B``, ``Bygdøy allé 3``)
-   with «[adresse]». A street is a word ending in a street suffix (:data:`STREET_SUFFIXES`), or a
-   capitalised name followed by a separate suffix word; a lone suffix word needs a capitalised word
-   before it, so ordinary text such as "alle 4 kommunene" or "på plass 2" is left alone.
+The text is first read through a normalised view: zero-width characters (U+200B-U+200D, U+2060, U+FEFF, soft
+hyphen) are ignored, odd spaces (no-break, thin, ideographic, ...) count as spaces, and fullwidth and other
+compatibility forms count as their plain letters and digits (NFKC; ``＠`` is ``@``). Each find replaces the
+original characters it covers with a token from :data:`TOKENS`; text outside the finds is left byte for byte.
 
-Digit runs are matched whole (never inside a longer run), so dates, years, "§ 3", "nr. 87" and
-9-digit organisation numbers are not masked. The replacement tokens contain no digits, no "@" and no
-street suffix, so masking is idempotent: ``mask(mask(text)) == mask(text)``.
+What is masked, in this order (an earlier find wins over a later one):
+
+1. e-mail addresses, also ``kari@localhost``, quoted local parts (``"kari nordmann"@example.no``), ``(at)``,
+   ``[at]``, ``(a)``, "alfakrøll", a spaced ``@`` and ``(dot)``: «[e-post]»;
+2. IBANs (``NO93 8601 1117 947``): «[kontonummer]»;
+3. 11 digits, written as one run or in groups of two or more digits separated by one space, dot, hyphen
+   or slash (``150385.10190``, ``15.03.85 10190``, ``150385 101 90``, ``1234.56.78903``): a valid
+   fødselsnummer gives «[fødselsnummer]», a valid D-nummer «[d-nummer]», the 4.2.5 layout or a valid
+   account number «[kontonummer]», anything else «[nummer]". Not masked: thousands (``12 345 678 901``),
+   ISO dates and law ids (``LOV-2022-06-17-105``);
+4. Norwegian phone numbers, 8 digits as ``92244555``, ``922 44 555``, ``922 445 55``, ``92 24 45 55``,
+   ``9224 4555`` (space, dot or hyphen between the groups, the same throughout), after an optional ``+47``,
+   ``0047``, ``(+47)`` or ``47``: «[telefon]». Not masked: two years (``2023 2024``), amounts
+   (``12 000 000``), dates (``01.02.2024``);
+5. any other run of 12 or more digits: «[nummer]»;
+6. gårds- og bruksnummer (``gnr 12 bnr 34``, ``gnr. 45, bnr. 112``, ``gårdsnummer 7 og bruksnummer 19``,
+   ``gnr/bnr 12/34``; ``12/34`` after eiendom, eigedom, tomt, hytte or matrikkelnummer): «[eiendom]»;
+7. post box numbers (``Postboks 123``, ``Pb. 2210``): «[postboks]», except a ministry's ``Postboks … Dep.``;
+8. street addresses with a house number (``Storgata 12B``, ``Storgt. 5``, ``Kongens gate 5 B``,
+   ``Markveien 35-37``, ``Elvebakken 10, H0201``): «[adresse]». A street is found by its name's ending,
+   a clear one (:data:`STREET_SUFFIXES`: gata, gt, veien, vn, allé, stien, svingen, ...) in any case,
+   or a place-like one (:data:`PLACE_SUFFIXES`: lia, åsen, ringen, bakken, haugen, tunet, løkka, ...) on a
+   capitalised name that does not begin a sentence; or, for any capitalised name, by what is around it:
+   after "bor i", "bur på", "adressa mi er", "adresse:" ... or before a postcode and place. A house number
+   followed by a time or count word ("Bodø 2 år", "plass 2 av 10") or by an ordinal dot ("Høringen
+   3. mai") is no house number;
+9. a postcode and place (``0372 Oslo``, ``1850 MYSEN``): «[poststed]». A postcode that could be a year
+   (1900-2099) needs an address before it (``Storgata 7, 2000 Lillestrøm``) or the word postnummer; a
+   kommunenummer is left alone;
+10. names (capitalised words, or lower-case after a clear introduction) after self-introductions and
+    signatures in Bokmål and Nynorsk: "jeg heter", "eg heiter", "mitt navn/namn er", "navnet/namnet mitt
+    er", "navn:", "kontaktperson:", "sønnen min heter", "jeg er"/"eg er" (capitalised names only, not a
+    title such as "Ordfører"), and "hilsen", "mvh", "helsing", "vennlig/vennleg/venleg hilsen/helsing",
+    "med vennlig hilsen", "beste hilsen", "hilsen fra" at the start of a sentence: «[navn]». Names of
+    kommuner ("Hilsen fra Nordre Follo kommune") are left alone.
+
+Not masked: names anywhere else in the text (for example "saksbehandler hos oss er Per Olsen"), birth dates
+alone, postcodes without a place, and the department's own public contact details in
+:data:`assistant.messages.CONTACT` (phone 22 24 72 01 in any form, Postboks 8112 Dep., 0032 Oslo, Akersgata
+59): they are the switchboard and offices of a public body, not personal data, and visitors quote them.
+
+The tokens contain no digits, no ``@`` and no capitalised word, and tokens already in the text count as
+masked, so masking is idempotent: ``mask(mask(text)) == mask(text)``.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from .messages import CONTACT
 
 #: The replacement token for each kind of personal data found.
 TOKENS: dict[str, str] = {
@@ -36,45 +73,70 @@ TOKENS: dict[str, str] = {
     "kontonummer": "«[kontonummer]»",
     "nummer": "«[nummer]»",
     "telefon": "«[telefon]»",
+    "eiendom": "«[eiendom]»",
+    "postboks": "«[postboks]»",
     "adresse": "«[adresse]»",
+    "poststed": "«[poststed]»",
+    "navn": "«[navn]»",
 }
 
-#: Endings of Norwegian street names (Bokmål and Nynorsk), matched case-insensitively.
+#: Endings that make a word a street name in any case (Bokmål and Nynorsk).
 STREET_SUFFIXES: tuple[str, ...] = (
-    "gata", "gate", "gaten", "gt.", "veien", "vegen", "vei", "veg", "allé", "allè", "alle",
-    "plass", "plassen", "stien", "stigen", "bakken", "bakke", "torget", "torg", "brygga", "bryggen",
-    "brygge", "kaia", "kaien", "kai", "løkka", "stredet", "smuget", "tunet", "terrasse", "terrassen",
+    "gata", "gate", "gaten", "veien", "vegen", "vei", "veg", "stien", "stigen", "svingen", "vingen", "smuget",
+    "stredet", "terrasse", "terrassen",
+)
+#: Abbreviations and endings that are street names on a capitalised word only ("Storgt 5", but "lagt 2").
+STREET_ABBREVIATIONS: tuple[str, ...] = (
+    "gt.", "gt", "vn.", "vn", "allé", "allè", "brygga", "bryggen", "brygge", "kaia", "kaien", "kai",
+)
+#: Street names written as a separate word after a capitalised name ("Kongens gate", "Bygdøy allé").
+STREET_WORDS: tuple[str, ...] = ("gate", "gata", "vei", "veg", "allé", "allè", "plass", "terrasse", "torg", "brygge")
+#: Endings of street names that are also ordinary words or places: only on a capitalised name mid-sentence.
+PLACE_SUFFIXES: tuple[str, ...] = (
+    "lia", "lien", "åsen", "ringen", "bakken", "bakke", "haugen", "toppen", "tunet", "jordet", "løkka", "løkken",
+    "plassen", "plass", "torget", "torg", "sletta", "kroken", "hagen", "lunden", "kollen", "grenda", "myra",
+    "enga", "engen", "bråten",
 )
 
 _FNR_WEIGHTS = ((3, 7, 6, 1, 8, 9, 4, 5, 2), (5, 4, 3, 2, 7, 6, 5, 4, 3, 2))
 _ACCOUNT_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[\w-]+\.)+[\w-]{2,}")
-_ELEVEN = re.compile(r"(?<!\d)(?:\d{4}[. ]\d{2}[. ]\d{5}|\d{6}[ \u00a0-]?\d{5})(?!\d)")
-_ACCOUNT_LAYOUT = re.compile(r"\d{4}[. ]\d{2}[. ]\d{5}")
-_SP = "[ \u00a0]"
-_YEARS = r"(?:19|20)\d\d (?:19|20)\d\d(?!\d)"
-_PHONE = re.compile(
-    rf"(?<!\d)(?:(?:\(?\+47\)?|0047|47){_SP}?)?"
-    rf"(?!{_YEARS})(?:\d{{8}}|\d{{3}}{_SP}\d\d{_SP}\d{{3}}|\d\d{_SP}\d\d{_SP}\d\d{_SP}\d\d|\d{{4}}{_SP}\d{{4}})(?!\d)"
-)
-_LONG_NUMBER = re.compile(r"(?<!\d)\d{12,}(?!\d)")
-_SUFFIX = "(?i:" + "|".join(re.escape(s) for s in sorted(STREET_SUFFIXES, key=len, reverse=True)) + ")"
-_NAME = r"[A-ZÆØÅÉÜ][^\W\d_]*['’]?[^\W\d_]*\.?"
-_HOUSE_NUMBER = r"\s+\d{1,4}(?:[A-Za-z]|\s[A-Z])?(?:\s?-\s?\d{1,4}[A-Za-z]?)?(?![\w])"
-_ADDRESS = re.compile(
-    rf"(?<![\w.])(?:(?:{_NAME}\s+){{0,2}}[^\W\d_]{{2,}}{_SUFFIX}|(?:{_NAME}\s+){{1,3}}{_SUFFIX})"
-    rf"(?![^\W\d_]){_HOUSE_NUMBER}"
-)
+#: A find that is public (the department's contact details): left as it is, and no later pass looks at it.
+KEEP = "keep"
+_MASKED, _KEPT = "\x00", "\x01"  # fillers for found text in the working copy
+
+# --- the normalised view -------------------------------------------------------------------------------------
+
+_IGNORED = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+_IGNORED_CHARS = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
 
 
-@dataclass(frozen=True)
-class Masked:
-    """Masked text and the kinds of personal data replaced in it, in the order they were found."""
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """``text`` as the passes read it, and for each of its characters the index of the original one.
 
-    text: str
-    found: tuple[str, ...]
+    None instead of the index list means the view is ``text`` itself.
+    """
+    if unicodedata.is_normalized("NFKC", text) and not _IGNORED.search(text):
+        return text, None
+    out: list[str] = []
+    where: list[int] = []
+    for i, char in enumerate(text):
+        if char in _IGNORED_CHARS:
+            continue
+        if unicodedata.combining(char) and out:  # a combining mark belongs to the character before it
+            composed = unicodedata.normalize("NFC", out[-1] + char)
+            if len(composed) == 1:
+                out[-1] = composed
+            continue
+        plain = unicodedata.normalize("NFKC", char)
+        if plain.isspace():
+            plain = " " if char not in "\n\r" else char
+        out.extend(plain)
+        where.extend([i] * len(plain))
+    return "".join(out), where
 
+
+# --- numbers -------------------------------------------------------------------------------------------------
 
 def _checksum(digits: str, weights: tuple[int, ...]) -> int | None:
     """The mod-11 control digit for ``digits`` (None when the number cannot have one)."""
@@ -109,38 +171,287 @@ def valid_account(digits: str) -> bool:
             and _checksum(digits[:10], _ACCOUNT_WEIGHTS) == int(digits[10]))
 
 
-def _eleven_kind(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    if _ACCOUNT_LAYOUT.fullmatch(match.group()):
+_PUBLIC_PHONE = re.sub(r"\D", "", CONTACT["phone"])
+_PUBLIC = re.compile("|".join(
+    r"(?<![\w])" + r"\s*".join(re.escape(word) for word in part.split()) + r"(?![\w])"
+    for part in (*CONTACT["postal_address"].split(", "), CONTACT["visiting_address"].split(", ")[0])))
+
+_EMAIL_CHARS = r"\w!#$%&'*+/=?^`{|}~-"
+_LABEL = r"\w(?:[\w-]{0,62}\w)?"
+_DOT = r"(?:\.|\s*[(\[{<]\s*(?:dot|punktum|prikk)\s*[)\]}>]\s*|\s+(?:dot|punktum)\s+)"
+_EMAIL = re.compile(
+    rf"(?:\"[^\"\n]{{1,64}}\"|(?<![.{_EMAIL_CHARS}])[{_EMAIL_CHARS}]+(?:\.[{_EMAIL_CHARS}]+)*)"
+    rf"(?P<at>[ \t]?@[ \t]?|\s*[(\[{{<]\s*(?:at|a|alfakrøll|krøllalfa)\s*[)\]}}>]\s*|\s+(?:alfakrøll|krøllalfa)\s+)"
+    rf"{_LABEL}(?P<dots>(?:{_DOT}{_LABEL})*)(?![\w-])", re.IGNORECASE)
+_IBAN = re.compile(r"(?<![\w])(?:[A-Z]{2}|[Nn][Oo])\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w])")
+_S = "[ .\\-/]"
+_ELEVEN = re.compile(
+    rf"(?<!\d)(?<!\d[.,])(?:\d{{11}}|\d{{6}}{_S}\d{{5}}|\d{{6}} \d{{3}} \d\d|\d{{6}} \d\d \d{{3}}|\d{{5}} \d{{6}}"
+    rf"|\d\d{_S}\d\d{_S}\d\d(?:{_S}?\d{{5}}| \d{{3}} \d\d)|\d{{4}}{_S}\d\d{_S}\d{{5}})(?!\d)")
+_ACCOUNT_LAYOUT = re.compile(r"\d{4}([. -])\d\d\1\d{5}")
+_SP = "[ .-]"
+_PHONE = re.compile(
+    rf"(?<!\d)(?<!\d[ .\-/])(?:(?:\(\s?(?:\+|00)47\s?\)|(?:\+|00)47|47){_SP}?)?"
+    rf"(?!(?:19|20)\d\d[ .\-/](?:19|20)\d\d(?!\d))"
+    rf"(?P<number>\d{{8}}|\d\d({_SP})\d\d\2\d\d\2\d\d|\d{{3}}({_SP})\d\d\3\d{{3}}|\d{{3}}({_SP})\d{{3}}\4\d\d"
+    rf"|\d{{4}}({_SP})\d{{4}})(?!\d)(?![.\-/]\d)")
+_LONG_NUMBER = re.compile(r"(?<!\d)\d{12,}(?!\d)")
+
+
+def _email_kind(match: re.Match[str], work: str) -> str | None:
+    if match["at"] == "@":
+        return "e-post"  # written together: local@host, even without a dot (kari@localhost)
+    return "e-post" if match["dots"] else None  # spaced or spelled-out "at": only with a domain
+
+
+def _iban_kind(match: re.Match[str], work: str) -> str | None:
+    return "kontonummer" if sum(c.isdigit() for c in match.group()) >= 10 else None
+
+
+def _eleven_kind(match: re.Match[str], work: str) -> str | None:
+    text = match.group()
+    if re.search(r"[A-Za-z]-$", work[:match.start()]):
+        return None  # a law id: LOV-2022-06-17-105
+    if _ACCOUNT_LAYOUT.fullmatch(text):
         return "kontonummer"
+    digits = re.sub(r"\D", "", text)
     return fnr_kind(digits) or ("kontonummer" if valid_account(digits) else "nummer")
 
 
-_PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (_EMAIL, lambda _: "e-post"),
-    (_ELEVEN, _eleven_kind),
-    (_PHONE, lambda _: "telefon"),
-    (_LONG_NUMBER, lambda _: "nummer"),
-    (_ADDRESS, lambda _: "adresse"),
+def _phone_kind(match: re.Match[str], work: str) -> str:
+    return KEEP if re.sub(r"\D", "", match["number"]) == _PUBLIC_PHONE else "telefon"
+
+
+# --- gnr/bnr, post boxes, addresses, postcodes ----------------------------------------------------------------
+
+_GNR = r"(?:g(?:(?:år|ar)ds?)?(?:nummer|nr)|g\.\s?nr)\.?"
+_BNR = r"(?:b(?:ruk)?s?(?:nummer|nr)|b\.\s?nr)\.?"
+_PROPERTY_PAIR = re.compile(
+    rf"(?i:\b{_GNR}\s*:?\s*\d{{1,5}}(?:\s*[,/]\s*|\s+og\s+|\s+){_BNR}\s*:?\s*\d{{1,5}})(?!\d)")
+_PROPERTY_SLASH = re.compile(
+    rf"(?i:(?:\b{_GNR}\s*[/.]?\s*{_BNR}|\bg/bnr\.?|\bgbnr\.?|\bmatrikkel(?:nummer|nr)?\.?|\beiendom(?:men)?"
+    rf"|\beigedom(?:men)?|\btomt(?:a|en)?|\bhytt(?:a|en)|\b{_GNR})\s*:?\s*"
+    rf"(?:(?:min|mi|mitt|vår|vårt|vor|på|er|har|med|nr\.?)\s+){{0,2}})"
+    rf"(?P<part>\d{{1,5}}\s*/\s*\d{{1,5}}(?:\s*/\s*\d{{1,5}}){{0,2}})(?![\d/])")
+_PROPERTY_SINGLE = re.compile(rf"(?i:\b(?:{_GNR}|{_BNR})\s*:?\s*\d{{1,5}})(?![\d/])")
+_POSTBOX = re.compile(r"(?i:\b(?:postboks|postb\.|pb\.?))\s*(?:nr\.?\s*)?\d{1,5}(?!\d)(?P<dep>\s*,?\s*(?i:dep)\b\.?)?")
+
+_NAME = r"[A-ZÆØÅÉÜÖÄ][^\W\d_]*['’]?[^\W\d_]*\.?"
+_CAPITALISED = r"[A-ZÆØÅÉÜÖÄ][^\W\d_]*[a-zæøåéèüöä][^\W\d_]*"
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_HOUSE = (r"(?P<house>[ \t]+\d{1,3}(?:[A-Za-z]|[ \t][A-Z])?(?![\w])(?:[ \t]?-[ \t]?\d{1,3}[A-Za-z]?(?![\w]))?"
+          r"(?:[ \t]*,?[ \t]*[Hh]\d{4}(?!\d))?)")
+_STREET = re.compile(
+    rf"(?<![\w.])(?:(?:{_NAME}[ \t]+){{0,2}}(?:[^\W\d_]{{2,}}(?i:{_alternatives(STREET_SUFFIXES)})"
+    rf"|[A-ZÆØÅ][^\W\d_]+(?:{_alternatives(STREET_ABBREVIATIONS)}))"
+    rf"|(?:{_NAME}[ \t]+){{1,3}}(?i:{_alternatives(STREET_WORDS)}))(?![^\W\d_]){_HOUSE}")
+_PLACE_STREET = re.compile(
+    rf"(?<![\w.])(?:{_NAME}[ \t]+){{0,2}}[A-ZÆØÅ][^\W\d_]+(?:{_alternatives(PLACE_SUFFIXES)})(?![^\W\d_]){_HOUSE}")
+_ADDRESS_CONTEXT = (r"(?i:\b(?:bor|bur|bodde|budde|bosatt|busett|flytt(?:a|et|er|ar)|adress(?:e|en|a)|adr\.?"
+                    r"|hjemmeadresse|heimeadresse|postadresse|besøksadresse|gateadresse)(?![\w])"
+                    r"(?:\s+(?:mi|min|mitt|vår|vårt|er|på|i|til|no|nå|her))*)\s*[:,]?\s*")
+_CONTEXT_STREET = re.compile(rf"{_ADDRESS_CONTEXT}(?P<part>(?:{_NAME}[ \t]+){{0,2}}{_CAPITALISED}{_HOUSE})")
+_POSTCODE_AHEAD = r"(?=[ \t]*,?\s*\d{4}[ \t]+[A-ZÆØÅ])"
+_STREET_BEFORE_POSTCODE = re.compile(rf"(?<![\w.])(?:{_NAME}[ \t]+){{0,2}}{_CAPITALISED}{_HOUSE}{_POSTCODE_AHEAD}")
+_NOT_HOUSE_NUMBER = re.compile(
+    r"\.[ \t]*(?:[a-zæøå\d])|[ \t]*(?:%|(?:år|års|dag|dager|døgn|uke|uker|veke|veker|måned|måneder|månad|månader"
+    r"|time|timer|timar|minutt|minutter|min|gang|ganger|gong|gonger|km|mil|meter|kr|kroner|prosent|stk|personer"
+    r"|folk|innbyggere|innbyggjarar|kommuner|kommunar|forsøk|elever|elevar|barn|ansatte|tilsette|plasser"
+    r"|millioner|mill|mrd|milliarder|av|nye|andre)(?![\w]))")
+_POSTCODE = re.compile(
+    r"(?<![\w.,/-])(?P<code>\d{4})[ \t]+(?:[A-ZÆØÅ][a-zæøåéü]+(?:-[A-ZÆØÅ][a-zæøåéü]+)?|[A-ZÆØÅ]{2,}(?:-[A-ZÆØÅ]{2,})?)"
+    r"(?![\w])")
+_POSTCODE_CONTEXT = re.compile(r"(?:\x00[ \t]*,?|,|\n|(?i:post\w*)(?:[ \t]+\w+){0,2})[ \t]*$")
+_MUNICIPALITY_NUMBER = re.compile(r"(?i:kommune(?:nummer|nr)\w*|knr)\.?(?:[ \t]+\w+){0,3}[ \t]*$")
+
+
+def _house_ok(match: re.Match[str], work: str) -> bool:
+    """Whether the number after a street name is a house number (not "3. mai", "2 år", "plass 2 av 10")."""
+    return not _NOT_HOUSE_NUMBER.match(work, match.end("house"))
+
+
+def _street_kind(match: re.Match[str], work: str) -> str | None:
+    return "adresse" if _house_ok(match, work) else None
+
+
+def _sentence_start(work: str, at: int) -> bool:
+    before = work[:at].rstrip(" \t")
+    return not before or before[-1] in ".!?:\n\x00\x01"
+
+
+def _place_street_kind(match: re.Match[str], work: str) -> str | None:
+    if _sentence_start(work, match.start()) and not re.match(_POSTCODE_AHEAD, work[match.end():]):
+        return None
+    return _street_kind(match, work)
+
+
+def _postcode_kind(match: re.Match[str], work: str) -> str | None:
+    before = work[max(0, match.start() - 60):match.start()]
+    if _MUNICIPALITY_NUMBER.search(before):
+        return None
+    if 1900 <= int(match["code"]) <= 2099 and not _POSTCODE_CONTEXT.search(before):
+        return None  # a year before a capitalised word ("i 2021 Bodø og Tromsø")
+    return "poststed"
+
+
+# --- names ---------------------------------------------------------------------------------------------------
+
+_FAMILY = (r"(?:sønn|sønnen|son|sonen|datter|dattera|datteren|dotter|dottera|mor|mora|moren|far|faren|mann|mannen"
+           r"|kone|kona|sambo|samboer|samboeren|sambuar|sambuaren|barnet|bror|broren|søster|søstera|søsteren"
+           r"|kollega|kollegaen|nabo|naboen|venn|vennen|ven|venen)")
+_STRONG = (rf"jeg\s+heter|jeg\s+heiter|eg\s+heiter|eg\s+heter|(?:han|hun|ho|hen)\s+(?:heter|heiter)"
+           rf"|{_FAMILY}\s+(?:min|mi|mitt)\s+(?:heter|heiter)|mitt\s+(?:fulle\s+)?(?:navn|namn)\s+er"
+           rf"|(?:navnet|namnet)(?:\s+mitt)?\s+er|(?:navn|namn|kontaktperson)\s*:|kontaktperson(?:en)?\s+er")
+_SIGNATURE = (r"(?:med\s+)?(?:vennlig|vennleg|venleg|beste|mange)?\s*(?:hilsen|hilsener|helsing|helsingar)"
+              r"(?:\s+(?:fra|frå))?|m\.?\s?v\.?\s?h\.?|vh\.?")
+_TRIGGER = re.compile(rf"(?i:\b(?:(?P<strong>{_STRONG})|(?P<intro>jeg\s+er|eg\s+er)|(?P<signature>{_SIGNATURE})))"
+                      r"(?![\w])[ \t]*[,:;.!]?[ \t]*\n?[ \t]*")
+_NAME_WORD = re.compile(r"[A-ZÆØÅÉÜÖÄ](?:[a-zæøåéèüöäáóíñç]+(?:-[A-ZÆØÅa-zæøå][a-zæøåéèüöä]+)*|\.)"
+                        r"|(?:von|van|der|de|af|da|di|le|la)(?=[ \t]+[A-ZÆØÅ])")
+_LOWER_WORD = re.compile(r"[a-zæøåéü][a-zæøåéü'-]*(?![\w])")
+_WORD = re.compile(r"[^\W\d_]+")
+#: Words that follow a trigger without being a name: titles, pronouns, small words, organisations.
+_NOT_NAMES = frozenset("""
+    og i på fra frå som er har hadde var jeg eg vi meg oss dere de dei dykk du deg han hun ho hen den det dette
+    ein en ei et til for med om av men eller at så ikke ikkje bare berre også og òg hei hallo takk kan vil skal
+    må kunne lurer lurar jobber jobbar arbeider arbeidar bor bur skriv skriver spør spør sitter sit er
+    ordfører ordførar ordføreren ordføraren varaordfører rådmann rådmannen kommunedirektør kommunedirektøren
+    saksbehandler saksbehandlar saksbehandleren rådgiver rådgivar rådgjevar leder leiar sjef økonomisjef
+    innbygger innbyggjar innbyggere innbyggjarar student studenten lærer lærar rektor journalist politiker
+    politikar ansatt tilsett medlem nestleder nestleiar konsulent seniorrådgiver seniorrådgjevar
+    kommunen kommune fylket fylkeskommunen administrasjonen redaksjonen styret rådhuset alle
+    forvirret forvirra frustrert frustrerte fortvilet fortvila bekymret bekymra glad nøgd fornøyd
+    hva kva hvor kvar hvem kven når hvorfor kvifor hvordan korleis
+""".split())
+_ORGANISATION_AFTER = re.compile(
+    r"[ \t]+(?i:kommune|kommunes|fylkeskommune|fylke|kommunestyre\w*|bydel|skole|skule|barnehage|sykehus|as|asa"
+    r"|sa|departement\w*)(?![\w])")
+
+
+def _name_run(work: str, at: int, lower: bool) -> tuple[int, int] | None:
+    """The span of the name starting at ``at``: capitalised words (or, when ``lower``, lower-case ones)."""
+    words: list[tuple[int, int]] = []
+    pos = at
+    while len(words) < 4:
+        match = _NAME_WORD.match(work, pos) or (_LOWER_WORD.match(work, pos) if lower else None)
+        if not match or match.group().lower().rstrip(".") in _NOT_NAMES:
+            break
+        words.append(match.span())
+        gap = re.match(r"[ \t]+", work[match.end():])
+        if not gap:
+            break
+        pos = match.end() + gap.end()
+    if not words or _ORGANISATION_AFTER.match(work, words[-1][1]):
+        return None
+    return words[0][0], words[-1][1]
+
+
+def _names(work: str) -> list[tuple[int, int, str]]:
+    """Spans of names after self-introductions and signatures."""
+    spans = []
+    for trigger in _TRIGGER.finditer(work):
+        start = trigger.end()
+        if trigger["signature"]:
+            before = work[:trigger.start()].rstrip(" \t")
+            if before and before[-1] not in ".!?,;:\n–—-)\x00\x01":
+                continue  # "en hilsen til ..." is no signature
+            rest = work[start:]
+            tail = re.fullmatch(r"((?:[a-zæøåéü][a-zæøåéü'-]*[ \t]*){1,3})[\W\x00\x01]*", rest)
+            if tail and not any(w in _NOT_NAMES for w in tail[1].split()):
+                span: tuple[int, int] | None = (start, start + len(tail[1].rstrip()))  # "mvh kari nordmann" at the end
+            else:
+                span = None
+                for skipped in range(3):  # "Hilsen en forvirret Camilla", "Beste hilsen fra Jonas"
+                    span = _name_run(work, start, lower=False)
+                    word = _WORD.match(work, start)
+                    if span or not word or not word.group().islower():
+                        break
+                    start = word.end() + len(re.match(r"[ \t]*", work[word.end():]).group())
+        else:
+            span = _name_run(work, start, lower=bool(trigger["strong"]))
+        if span:
+            spans.append((*span, "navn"))
+    return spans
+
+
+# --- putting it together -------------------------------------------------------------------------------------
+
+Kind = Callable[[re.Match[str], str], str | None]
+_TOKEN = re.compile("|".join(re.escape(token) for token in TOKENS.values()))
+#: The passes, in order: a pattern, what a match is (a kind, KEEP or None for no find), and the group to mask.
+_PASSES: tuple[tuple[re.Pattern[str], Kind, str | int], ...] = (
+    (_PUBLIC, lambda m, w: KEEP, 0),
+    (_EMAIL, _email_kind, 0),
+    (_IBAN, _iban_kind, 0),
+    (_ELEVEN, _eleven_kind, 0),
+    (_PHONE, _phone_kind, 0),
+    (_LONG_NUMBER, lambda m, w: "nummer", 0),
+    (_PROPERTY_PAIR, lambda m, w: "eiendom", 0),
+    (_PROPERTY_SLASH, lambda m, w: "eiendom", "part"),
+    (_PROPERTY_SINGLE, lambda m, w: "eiendom", 0),
+    (_POSTBOX, lambda m, w: KEEP if m["dep"] else "postboks", 0),
+    (_STREET, _street_kind, 0),
+    (_STREET_BEFORE_POSTCODE, _street_kind, 0),
+    (_CONTEXT_STREET, _street_kind, "part"),
+    (_PLACE_STREET, _place_street_kind, 0),
+    (_POSTCODE, _postcode_kind, 0),
 )
+
+
+@dataclass(frozen=True)
+class Masked:
+    """Masked text and the kinds of personal data replaced in it, in the order they occur in the text."""
+
+    text: str
+    found: tuple[str, ...]
+
+
+def _fill(work: str, start: int, end: int, char: str) -> str:
+    return work[:start] + char * (end - start) + work[end:]
+
+
+def _finds(work: str) -> list[tuple[int, int, str]]:
+    """The spans (in ``work``) of personal data, each with its kind, in text order."""
+    work = _TOKEN.sub(lambda m: _MASKED * len(m.group()), work)  # already masked: context, never a find
+    spans: list[tuple[int, int, str]] = []
+    for pattern, kind_of, group in _PASSES:
+        for match in list(pattern.finditer(work)):
+            start, end = match.span(group if match.group(group) is not None else 0)
+            if start == end or _MASKED in work[start:end] or _KEPT in work[start:end]:
+                continue
+            kind = kind_of(match, work)
+            if kind is None:
+                continue
+            if kind != KEEP:
+                spans.append((start, end, kind))
+            work = _fill(work, start, end, _KEPT if kind == KEEP else _MASKED)
+    spans += _names(work)
+    return sorted(spans)
 
 
 def mask_report(text: str) -> Masked:
     """Mask personal data in ``text`` (see the module docstring) and report the kinds found."""
-    found: list[str] = []
-
-    def replace(kind_of: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
-        def token(match: re.Match[str]) -> str:
-            kind = kind_of(match)
-            found.append(kind)
-            return TOKENS[kind]
-        return token
-
-    for pattern, kind_of in _PASSES:
-        text = pattern.sub(replace(kind_of), text)
-    return Masked(text, tuple(found))
+    view, where = _normalised(text)
+    finds = _finds(view)
+    if not finds:
+        return Masked(text, ())
+    parts, last = [], 0
+    for start, end, kind in finds:
+        if where is not None:
+            start, end = where[start], where[end - 1] + 1
+            while end < len(text) and unicodedata.combining(text[end]):
+                end += 1
+        parts += [text[last:start], TOKENS[kind]]
+        last = end
+    parts.append(text[last:])
+    return Masked("".join(parts), tuple(kind for _, _, kind in finds))
 
 
 def mask(text: str) -> str:
-    """``text`` with fødselsnummer, D-nummer, phone, e-mail, account numbers and addresses masked."""
+    """``text`` with the personal data listed in the module docstring replaced by :data:`TOKENS`."""
     return mask_report(text).text
