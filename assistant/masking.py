@@ -58,6 +58,7 @@ masked, so masking is idempotent: ``mask(mask(text)) == mask(text)``.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -87,14 +88,15 @@ STREET_SUFFIXES: tuple[str, ...] = (
 )
 #: Abbreviations and endings that are street names on a capitalised word only ("Storgt 5", but "lagt 2").
 STREET_ABBREVIATIONS: tuple[str, ...] = (
-    "gt.", "gt", "vn.", "vn", "allé", "allè", "brygga", "bryggen", "brygge", "kaia", "kaien", "kai",
+    "gt.", "gt", "vn.", "vn", "allé", "allè", "brygga", "bryggen", "brygge", "kaia", "kaien", "kai", "torget",
+    "torg",
 )
 #: Street names written as a separate word after a capitalised name ("Kongens gate", "Bygdøy allé").
 STREET_WORDS: tuple[str, ...] = ("gate", "gata", "vei", "veg", "allé", "allè", "plass", "terrasse", "torg", "brygge")
 #: Endings of street names that are also ordinary words or places: only on a capitalised name mid-sentence.
 PLACE_SUFFIXES: tuple[str, ...] = (
     "lia", "lien", "åsen", "ringen", "bakken", "bakke", "haugen", "toppen", "tunet", "jordet", "løkka", "løkken",
-    "plassen", "plass", "torget", "torg", "sletta", "kroken", "hagen", "lunden", "kollen", "grenda", "myra",
+    "plassen", "plass", "sletta", "kroken", "hagen", "lunden", "kollen", "grenda", "myra",
     "enga", "engen", "bråten",
 )
 
@@ -129,7 +131,9 @@ def _normalised(text: str) -> tuple[str, list[int] | None]:
                 out[-1] = composed
             continue
         plain = unicodedata.normalize("NFKC", char)
-        if plain.isspace():
+        if len(plain) != 1:  # ligatures, "…", U+FDFA: nothing to find in them, and no longer text to search
+            plain = char
+        elif plain.isspace():
             plain = " " if char not in "\n\r" else char
         out.extend(plain)
         where.extend([i] * len(plain))
@@ -191,7 +195,7 @@ _ELEVEN = re.compile(
 _ACCOUNT_LAYOUT = re.compile(r"\d{4}([. -])\d\d\1\d{5}")
 _SP = "[ .-]"
 _PHONE = re.compile(
-    rf"(?<!\d)(?<!\d[ .\-/])(?:(?:\(\s?(?:\+|00)47\s?\)|(?:\+|00)47|47){_SP}?)?"
+    rf"(?<!\d)(?:(?:\(\s?(?:\+|00)47\s?\)|(?:\+|00)47|47){_SP}?)?"
     rf"(?!(?:19|20)\d\d[ .\-/](?:19|20)\d\d(?!\d))"
     rf"(?P<number>\d{{8}}|\d\d({_SP})\d\d\2\d\d\2\d\d|\d{{3}}({_SP})\d\d\3\d{{3}}|\d{{3}}({_SP})\d{{3}}\4\d\d"
     rf"|\d{{4}}({_SP})\d{{4}})(?!\d)(?![.\-/]\d)")
@@ -236,7 +240,7 @@ _PROPERTY_SLASH = re.compile(
 _PROPERTY_SINGLE = re.compile(rf"(?i:\b(?:{_GNR}|{_BNR})\s*:?\s*\d{{1,5}})(?![\d/])")
 _POSTBOX = re.compile(r"(?i:\b(?:postboks|postb\.|pb\.?))\s*(?:nr\.?\s*)?\d{1,5}(?!\d)(?P<dep>\s*,?\s*(?i:dep)\b\.?)?")
 
-_NAME = r"[A-ZÆØÅÉÜÖÄ][^\W\d_]*['’]?[^\W\d_]*\.?"
+_NAME = r"[A-ZÆØÅÉÜÖÄ][^\W\d_]*(?:['’][^\W\d_]+)?\.?"
 _CAPITALISED = r"[A-ZÆØÅÉÜÖÄ][^\W\d_]*[a-zæøåéèüöä][^\W\d_]*"
 
 
@@ -244,20 +248,24 @@ def _alternatives(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+#: A digit within the next five words: every street pattern starts with it, so that most starts fail at once.
+_NUMBER_NEAR = r"(?=(?:[^\W\d_]+(?:['’][^\W\d_]+)?\.?[ \t]+){0,4}\d)"
 _HOUSE = (r"(?P<house>[ \t]+\d{1,3}(?:[A-Za-z]|[ \t][A-Z])?(?![\w])(?:[ \t]?-[ \t]?\d{1,3}[A-Za-z]?(?![\w]))?"
           r"(?:[ \t]*,?[ \t]*[Hh]\d{4}(?!\d))?)")
 _STREET = re.compile(
-    rf"(?<![\w.])(?:(?:{_NAME}[ \t]+){{0,2}}(?:[^\W\d_]{{2,}}(?i:{_alternatives(STREET_SUFFIXES)})"
+    rf"(?<![\w.]){_NUMBER_NEAR}(?:(?:{_NAME}[ \t]+){{0,2}}(?:[^\W\d_]{{2,}}(?i:{_alternatives(STREET_SUFFIXES)})"
     rf"|[A-ZÆØÅ][^\W\d_]+(?:{_alternatives(STREET_ABBREVIATIONS)}))"
     rf"|(?:{_NAME}[ \t]+){{1,3}}(?i:{_alternatives(STREET_WORDS)}))(?![^\W\d_]){_HOUSE}")
 _PLACE_STREET = re.compile(
-    rf"(?<![\w.])(?:{_NAME}[ \t]+){{0,2}}[A-ZÆØÅ][^\W\d_]+(?:{_alternatives(PLACE_SUFFIXES)})(?![^\W\d_]){_HOUSE}")
+    rf"(?<![\w.]){_NUMBER_NEAR}(?:{_NAME}[ \t]+){{0,2}}[A-ZÆØÅ][^\W\d_]+(?:{_alternatives(PLACE_SUFFIXES)})"
+    rf"(?![^\W\d_]){_HOUSE}")
 _ADDRESS_CONTEXT = (r"(?i:\b(?:bor|bur|bodde|budde|bosatt|busett|flytt(?:a|et|er|ar)|adress(?:e|en|a)|adr\.?"
                     r"|hjemmeadresse|heimeadresse|postadresse|besøksadresse|gateadresse)(?![\w])"
                     r"(?:\s+(?:mi|min|mitt|vår|vårt|er|på|i|til|no|nå|her))*)\s*[:,]?\s*")
-_CONTEXT_STREET = re.compile(rf"{_ADDRESS_CONTEXT}(?P<part>(?:{_NAME}[ \t]+){{0,2}}{_CAPITALISED}{_HOUSE})")
+_NAME_AND_NUMBER = rf"{_NUMBER_NEAR}(?:{_NAME}[ \t]+){{0,2}}{_CAPITALISED}{_HOUSE}"
+_CONTEXT_STREET = re.compile(rf"{_ADDRESS_CONTEXT}(?P<part>{_NAME_AND_NUMBER})")
 _POSTCODE_AHEAD = r"(?=[ \t]*,?\s*\d{4}[ \t]+[A-ZÆØÅ])"
-_STREET_BEFORE_POSTCODE = re.compile(rf"(?<![\w.])(?:{_NAME}[ \t]+){{0,2}}{_CAPITALISED}{_HOUSE}{_POSTCODE_AHEAD}")
+_STREET_BEFORE_POSTCODE = re.compile(rf"(?<![\w.]){_NAME_AND_NUMBER}{_POSTCODE_AHEAD}")
 _NOT_HOUSE_NUMBER = re.compile(
     r"\.[ \t]*(?:[a-zæøå\d])|[ \t]*(?:%|(?:år|års|dag|dager|døgn|uke|uker|veke|veker|måned|måneder|månad|månader"
     r"|time|timer|timar|minutt|minutter|min|gang|ganger|gong|gonger|km|mil|meter|kr|kroner|prosent|stk|personer"
@@ -314,7 +322,6 @@ _TRIGGER = re.compile(rf"(?i:\b(?:(?P<strong>{_STRONG})|(?P<intro>jeg\s+er|eg\s+
 _NAME_WORD = re.compile(r"[A-ZÆØÅÉÜÖÄ](?:[a-zæøåéèüöäáóíñç]+(?:-[A-ZÆØÅa-zæøå][a-zæøåéèüöä]+)*|\.)"
                         r"|(?:von|van|der|de|af|da|di|le|la)(?=[ \t]+[A-ZÆØÅ])")
 _LOWER_WORD = re.compile(r"[a-zæøåéü][a-zæøåéü'-]*(?![\w])")
-_WORD = re.compile(r"[^\W\d_]+")
 #: Words that follow a trigger without being a name: titles, pronouns, small words, organisations.
 _NOT_NAMES = frozenset("""
     og i på fra frå som er har hadde var jeg eg vi meg oss dere de dei dykk du deg han hun ho hen den det dette
@@ -351,29 +358,44 @@ def _name_run(work: str, at: int, lower: bool) -> tuple[int, int] | None:
     return words[0][0], words[-1][1]
 
 
+#: Every trigger holds one of these (lower-cased): a quick test before the slower search for triggers.
+_TRIGGER_WORDS = ("het", "heit", "navn", "namn", "kontaktperson", "eg er", "hils", "helsing", "vh", "v.h", "v. h")
+
+
+_LOWER_TAIL = re.compile(r"((?:[a-zæøåéü][a-zæøåéü'-]*[ \t]*){1,3})[\W\x00\x01]*")
+_SKIPPABLE = re.compile(r"[a-zæøåéü]+[ \t]+")
+
+
+def _signature_name(work: str, start: int) -> tuple[int, int] | None:
+    """The name signed at ``start`` (after "hilsen", "mvh", ...): lower-case words when they end the text
+    ("mvh kari nordmann"), else capitalised words after at most two lower-case ones ("Hilsen en forvirret
+    Camilla", "Beste hilsen fra Jonas")."""
+    tail = _LOWER_TAIL.fullmatch(work, start)
+    if tail and not any(word in _NOT_NAMES for word in tail[1].split()):
+        return start, start + len(tail[1].rstrip())
+    for _ in range(3):
+        span = _name_run(work, start, lower=False)
+        skipped = _SKIPPABLE.match(work, start)
+        if span or not skipped:
+            return span
+        start = skipped.end()
+    return None
+
+
 def _names(work: str) -> list[tuple[int, int, str]]:
     """Spans of names after self-introductions and signatures."""
+    lower = work.lower()
+    if not any(word in lower for word in _TRIGGER_WORDS):
+        return []
     spans = []
     for trigger in _TRIGGER.finditer(work):
-        start = trigger.end()
         if trigger["signature"]:
             before = work[:trigger.start()].rstrip(" \t")
             if before and before[-1] not in ".!?,;:\n–—-)\x00\x01":
                 continue  # "en hilsen til ..." is no signature
-            rest = work[start:]
-            tail = re.fullmatch(r"((?:[a-zæøåéü][a-zæøåéü'-]*[ \t]*){1,3})[\W\x00\x01]*", rest)
-            if tail and not any(w in _NOT_NAMES for w in tail[1].split()):
-                span: tuple[int, int] | None = (start, start + len(tail[1].rstrip()))  # "mvh kari nordmann" at the end
-            else:
-                span = None
-                for skipped in range(3):  # "Hilsen en forvirret Camilla", "Beste hilsen fra Jonas"
-                    span = _name_run(work, start, lower=False)
-                    word = _WORD.match(work, start)
-                    if span or not word or not word.group().islower():
-                        break
-                    start = word.end() + len(re.match(r"[ \t]*", work[word.end():]).group())
+            span = _signature_name(work, trigger.end())
         else:
-            span = _name_run(work, start, lower=bool(trigger["strong"]))
+            span = _name_run(work, trigger.end(), lower=bool(trigger["strong"]))
         if span:
             spans.append((*span, "navn"))
     return spans
@@ -383,23 +405,26 @@ def _names(work: str) -> list[tuple[int, int, str]]:
 
 Kind = Callable[[re.Match[str], str], str | None]
 _TOKEN = re.compile("|".join(re.escape(token) for token in TOKENS.values()))
-#: The passes, in order: a pattern, what a match is (a kind, KEEP or None for no find), and the group to mask.
-_PASSES: tuple[tuple[re.Pattern[str], Kind, str | int], ...] = (
-    (_PUBLIC, lambda m, w: KEEP, 0),
-    (_EMAIL, _email_kind, 0),
-    (_IBAN, _iban_kind, 0),
-    (_ELEVEN, _eleven_kind, 0),
-    (_PHONE, _phone_kind, 0),
-    (_LONG_NUMBER, lambda m, w: "nummer", 0),
-    (_PROPERTY_PAIR, lambda m, w: "eiendom", 0),
-    (_PROPERTY_SLASH, lambda m, w: "eiendom", "part"),
-    (_PROPERTY_SINGLE, lambda m, w: "eiendom", 0),
-    (_POSTBOX, lambda m, w: KEEP if m["dep"] else "postboks", 0),
-    (_STREET, _street_kind, 0),
-    (_STREET_BEFORE_POSTCODE, _street_kind, 0),
-    (_CONTEXT_STREET, _street_kind, "part"),
-    (_PLACE_STREET, _place_street_kind, 0),
-    (_POSTCODE, _postcode_kind, 0),
+_DIGIT = re.compile(r"\d")
+_AT_LIKE = re.compile(r"[@(\[{<]|(?i:alfakr|krøllalfa)")
+#: The passes, in order: what the text must hold for the pass to look at it, a pattern, what a match is (a
+#: kind, KEEP, or None for no find), and the group of the match to mask.
+_PASSES: tuple[tuple[re.Pattern[str], re.Pattern[str], Kind, str | int], ...] = (
+    (_DIGIT, _PUBLIC, lambda m, w: KEEP, 0),
+    (_AT_LIKE, _EMAIL, _email_kind, 0),
+    (_DIGIT, _IBAN, _iban_kind, 0),
+    (_DIGIT, _ELEVEN, _eleven_kind, 0),
+    (_DIGIT, _PHONE, _phone_kind, 0),
+    (_DIGIT, _LONG_NUMBER, lambda m, w: "nummer", 0),
+    (_DIGIT, _PROPERTY_PAIR, lambda m, w: "eiendom", 0),
+    (_DIGIT, _PROPERTY_SLASH, lambda m, w: "eiendom", "part"),
+    (_DIGIT, _PROPERTY_SINGLE, lambda m, w: "eiendom", 0),
+    (_DIGIT, _POSTBOX, lambda m, w: KEEP if m["dep"] else "postboks", 0),
+    (_DIGIT, _STREET, _street_kind, 0),
+    (_DIGIT, _STREET_BEFORE_POSTCODE, _street_kind, 0),
+    (_DIGIT, _CONTEXT_STREET, _street_kind, "part"),
+    (_DIGIT, _PLACE_STREET, _place_street_kind, 0),
+    (_DIGIT, _POSTCODE, _postcode_kind, 0),
 )
 
 
@@ -419,7 +444,9 @@ def _finds(work: str) -> list[tuple[int, int, str]]:
     """The spans (in ``work``) of personal data, each with its kind, in text order."""
     work = _TOKEN.sub(lambda m: _MASKED * len(m.group()), work)  # already masked: context, never a find
     spans: list[tuple[int, int, str]] = []
-    for pattern, kind_of, group in _PASSES:
+    for needs, pattern, kind_of, group in _PASSES:
+        if not needs.search(work):
+            continue
         for match in list(pattern.finditer(work)):
             start, end = match.span(group if match.group(group) is not None else 0)
             if start == end or _MASKED in work[start:end] or _KEPT in work[start:end]:
@@ -434,8 +461,12 @@ def _finds(work: str) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
+@functools.lru_cache(maxsize=4096)
 def mask_report(text: str) -> Masked:
-    """Mask personal data in ``text`` (see the module docstring) and report the kinds found."""
+    """Mask personal data in ``text`` (see the module docstring) and report the kinds found.
+
+    Results are cached (the same questions come back often, and the question log masks again what it reads).
+    """
     view, where = _normalised(text)
     finds = _finds(view)
     if not finds:

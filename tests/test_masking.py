@@ -106,8 +106,9 @@ def test_generated_account_numbers_in_every_layout(seed):
 # --- phone, e-mail, address: examples ------------------------------------------------------------------
 
 @pytest.mark.parametrize("phone", [
-    "12345678", "123 45 678", "12 34 56 78", "1234 5678", "22 24 72 01", "+47 22 24 72 01", "+4722247201",
-    "0047 22247201", "004722247201", "(+47) 912 34 567", "47 91234567", "22\u00a024\u00a072\u00a001",
+    "12345678", "123 45 678", "12 34 56 78", "1234 5678", "22 33 44 55", "+47 22 33 44 55", "+4722334455",
+    "0047 22334455", "004722334455", "(+47) 912 34 567", "47 91234567", "22\u00a033\u00a044\u00a055",
+    "922-44-555", "92.24.45.55", "922 445 55", "+47 922-44-555", "0047 92 24 45 55", "9\u200b22\u200b44\u200b555",
 ])
 def test_phone_numbers_are_masked_with_their_prefix(phone):
     assert mask_report(f"Ring meg på {phone}!") == Masked("Ring meg på «[telefon]»!", ("telefon",))
@@ -120,9 +121,9 @@ def test_email_addresses_are_masked(email):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Jeg bor i Storgata 12, 0155 Oslo", "Jeg bor i «[adresse]», 0155 Oslo"),
+    ("Jeg bor i Storgata 12, 0155 Oslo", "Jeg bor i «[adresse]», «[poststed]»"),
     ("Adressen er Kongens gate 5B.", "Adressen er «[adresse]»."),
-    ("Akersgata 59 er departementet", "«[adresse]» er departementet"),
+    ("Rådhusgata 59 er kontoret mitt", "«[adresse]» er kontoret mitt"),
     ("besøk Karl Johans gate 22", "besøk «[adresse]»"),
     ("i Bygdøy allé 3 og Trondheimsveien 2-4", "i «[adresse]» og «[adresse]»"),
     ("Storgt. 5 eller Øvre Slottsgate 2 C", "«[adresse]» eller «[adresse]»"),
@@ -146,7 +147,8 @@ def test_street_addresses_with_a_number_are_masked(text, expected):
     "Rundskriv H-26/05 kapittel 3 punkt 2.1",
     "Organisasjonsnummer 974 760 673 eller 974760673",
     "Tilskuddet er 1 000 000 kroner, kr 500 000 eller 12 000 000.",
-    "Kommunenummer 0301, postnummer 0155 Oslo",
+    "Kommunenummer 0301, postnummer 0155",
+    "Kommunenummer 0301 Oslo",
     "Storgata er fin.",
     "Kl. 12.30 den 01.02.2024",
 ])
@@ -155,9 +157,9 @@ def test_ordinary_text_is_left_alone(text):
     assert mask_report(text).found == ()
 
 
-def test_report_lists_every_kind_in_order():
-    result = mask_report("Ring 22 24 72 01 eller skriv til a@b.no, jeg bor i Storgata 1")
-    assert result.found == ("e-post", "telefon", "adresse")
+def test_report_lists_every_kind_in_the_order_of_the_text():
+    result = mask_report("Ring 22 33 44 55 eller skriv til a@b.no, jeg bor i Storgata 1. Hilsen Kari")
+    assert result.found == ("telefon", "e-post", "adresse", "navn")
 
 
 # --- properties ----------------------------------------------------------------------------------------
@@ -177,6 +179,8 @@ def phone_strategy(draw):
         parts.append(digits[at:at + size])
         at += size
     prefix = draw(st.sampled_from(["", "+47", "+47 ", "0047", "0047 ", "(+47) "]))
+    if digits == "22247201":  # the department's switchboard is public and never masked
+        parts = ["22247202"]
     return prefix + " ".join(parts)
 
 
