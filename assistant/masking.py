@@ -18,7 +18,7 @@ What is masked, in this order (an earlier find wins over a later one):
 3. 11 digits, written as one run or in groups of two or more digits separated by one space, dot, hyphen
    or slash (``150385.10190``, ``15.03.85 10190``, ``150385 101 90``, ``1234.56.78903``): a valid
    fødselsnummer gives «[fødselsnummer]», a valid D-nummer «[d-nummer]», the 4.2.5 layout or a valid
-   account number «[kontonummer]», anything else «[nummer]". Not masked: thousands (``12 345 678 901``),
+   account number «[kontonummer]», anything else «[nummer]». Not masked: thousands (``12 345 678 901``),
    ISO dates and law ids (``LOV-2022-06-17-105``);
 4. Norwegian phone numbers, 8 digits as ``92244555``, ``922 44 555``, ``922 445 55``, ``92 24 45 55``,
    ``9224 4555`` (space, dot or hyphen between the groups, the same throughout), after an optional ``+47``,
@@ -192,6 +192,8 @@ _S = "[ .\\-/]"
 _ELEVEN = re.compile(
     rf"(?<!\d)(?<!\d[.,])(?:\d{{11}}|\d{{6}}{_S}\d{{5}}|\d{{6}} \d{{3}} \d\d|\d{{6}} \d\d \d{{3}}|\d{{5}} \d{{6}}"
     rf"|\d\d{_S}\d\d{_S}\d\d(?:{_S}?\d{{5}}| \d{{3}} \d\d)|\d{{4}}{_S}\d\d{_S}\d{{5}})(?!\d)")
+#: Any other grouping of 11 digits (``0503 8912 345``): groups of two or more digits, one separator between them.
+_ELEVEN_GROUPED = re.compile(r"(?<!\d)(?<!\d[.,])\d{2,}(?:[ .-]\d{2,})+(?!\d)(?![.-]\d)")
 _ACCOUNT_LAYOUT = re.compile(r"\d{4}([. -])\d\d\1\d{5}")
 _SP = "[ .-]"
 _PHONE = re.compile(
@@ -220,6 +222,15 @@ def _eleven_kind(match: re.Match[str], work: str) -> str | None:
         return "kontonummer"
     digits = re.sub(r"\D", "", text)
     return fnr_kind(digits) or ("kontonummer" if valid_account(digits) else "nummer")
+
+
+def _grouped_kind(match: re.Match[str], work: str) -> str | None:
+    groups = re.split(r"[ .-]", match.group())
+    if sum(map(len, groups)) != 11 or (len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        return None  # not 11 digits, or an amount in thousands: 12 345 678 901
+    if re.match(r"(?:19|20)\d\d[-.]\d\d[-.]\d\d", match.group()):
+        return None  # an ISO date and more
+    return _eleven_kind(match, work)
 
 
 def _phone_kind(match: re.Match[str], work: str) -> str:
@@ -414,6 +425,7 @@ _PASSES: tuple[tuple[re.Pattern[str], re.Pattern[str], Kind, str | int], ...] = 
     (_AT_LIKE, _EMAIL, _email_kind, 0),
     (_DIGIT, _IBAN, _iban_kind, 0),
     (_DIGIT, _ELEVEN, _eleven_kind, 0),
+    (_DIGIT, _ELEVEN_GROUPED, _grouped_kind, 0),
     (_DIGIT, _PHONE, _phone_kind, 0),
     (_DIGIT, _LONG_NUMBER, lambda m, w: "nummer", 0),
     (_DIGIT, _PROPERTY_PAIR, lambda m, w: "eiendom", 0),
