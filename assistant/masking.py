@@ -105,7 +105,7 @@ _ACCOUNT_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 #: A find that is public (the department's contact details): left as it is, and no later pass looks at it.
 KEEP = "keep"
-_MASKED, _KEPT = "\x00", "\x01"  # fillers for found text in the working copy
+_MASKED, _KEPT, _NAMED = "\x00", "\x01", "\x02"  # fillers for found text (names apart) in the working copy
 
 # --- the normalised view -------------------------------------------------------------------------------------
 
@@ -300,7 +300,7 @@ def _street_kind(match: re.Match[str], work: str) -> str | None:
 
 def _sentence_start(work: str, at: int) -> bool:
     before = work[:at].rstrip(" \t")
-    return not before or before[-1] in ".!?:\n\x00\x01"
+    return not before or before[-1] in ".!?:\n\x00\x01\x02"
 
 
 def _place_street_kind(match: re.Match[str], work: str) -> str | None:
@@ -311,6 +311,8 @@ def _place_street_kind(match: re.Match[str], work: str) -> str | None:
 
 def _postcode_kind(match: re.Match[str], work: str) -> str | None:
     before = work[max(0, match.start() - 60):match.start()]
+    if re.search(r"\x01[ \t]*,?[ \t]*$", before):
+        return KEEP  # the postcode of a public address: "Postboks 3 Dep., 0030 Oslo"
     if _MUNICIPALITY_NUMBER.search(before):
         return None
     if 1900 <= int(match["code"]) <= 2099 and not _POSTCODE_CONTEXT.search(before):
@@ -330,8 +332,8 @@ _SIGNATURE = (r"(?:med\s+)?(?:vennlig|vennleg|venleg|beste|mange)?\s*(?:hilsen|h
               r"(?:\s+(?:fra|frå))?|m\.?\s?v\.?\s?h\.?|vh\.?")
 _TRIGGER = re.compile(rf"(?i:\b(?:(?P<strong>{_STRONG})|(?P<intro>jeg\s+er|eg\s+er)|(?P<signature>{_SIGNATURE})))"
                       r"(?![\w])[ \t]*[,:;.!]?[ \t]*\n?[ \t]*")
-_NAME_WORD = re.compile(r"[A-ZÆØÅÉÜÖÄ](?:[a-zæøåéèüöäáóíñç]+(?:-[A-ZÆØÅa-zæøå][a-zæøåéèüöä]+)*|\.)"
-                        r"|(?:von|van|der|de|af|da|di|le|la)(?=[ \t]+[A-ZÆØÅ])")
+_NAME_WORD = re.compile(r"(?:[A-ZÆØÅÉÜÖÄ](?:[a-zæøåéèüöäáóíñç]+(?:-[A-ZÆØÅa-zæøå][a-zæøåéèüöä]+)*|\.)"
+                        r"|(?:von|van|der|de|af|da|di|le|la)(?=[ \t]+[A-ZÆØÅ]))(?![\w])")
 _LOWER_WORD = re.compile(r"[a-zæøåéü][a-zæøåéü'-]*(?![\w])")
 #: Words that follow a trigger without being a name: titles, pronouns, small words, organisations.
 _NOT_NAMES = frozenset("""
@@ -345,6 +347,7 @@ _NOT_NAMES = frozenset("""
     kommunen kommune fylket fylkeskommunen administrasjonen redaksjonen styret rådhuset alle
     forvirret forvirra frustrert frustrerte fortvilet fortvila bekymret bekymra glad nøgd fornøyd
     hva kva hvor kvar hvem kven når hvorfor kvifor hvordan korleis
+    hilsen hilsener helsing helsingar mvh vh heter heiter navn namn vennlig vennleg venleg beste med
 """.split())
 _ORGANISATION_AFTER = re.compile(
     r"[ \t]+(?i:kommune|kommunes|fylkeskommune|fylke|kommunestyre\w*|bydel|skole|skule|barnehage|sykehus|as|asa"
@@ -373,7 +376,7 @@ def _name_run(work: str, at: int, lower: bool) -> tuple[int, int] | None:
 _TRIGGER_WORDS = ("het", "heit", "navn", "namn", "kontaktperson", "eg er", "hils", "helsing", "vh", "v.h", "v. h")
 
 
-_LOWER_TAIL = re.compile(r"((?:[a-zæøåéü][a-zæøåéü'-]*[ \t]*){1,3})[\W\x00\x01]*")
+_LOWER_TAIL = re.compile(r"((?:[a-zæøåéü][a-zæøåéü'-]*[ \t]*){1,3})[^\w\x02]*")
 _SKIPPABLE = re.compile(r"[a-zæøåéü]+[ \t]+")
 
 
@@ -399,16 +402,20 @@ def _names(work: str) -> list[tuple[int, int, str]]:
     if not any(word in lower for word in _TRIGGER_WORDS):
         return []
     spans = []
-    for trigger in _TRIGGER.finditer(work):
+    at = 0
+    while trigger := _TRIGGER.search(work, at):
+        at = trigger.end()
         if trigger["signature"]:
             before = work[:trigger.start()].rstrip(" \t")
-            if before and before[-1] not in ".!?,;:\n–—-)\x00\x01":
+            if before and before[-1] not in ".!?,;:\n–—-)\x00\x01\x02":
                 continue  # "en hilsen til ..." is no signature
             span = _signature_name(work, trigger.end())
         else:
             span = _name_run(work, trigger.end(), lower=bool(trigger["strong"]))
         if span:
             spans.append((*span, "navn"))
+            work = _fill(work, *span, _NAMED)  # as the next pass over the masked text will see it
+            at = span[1]
     return spans
 
 
@@ -454,21 +461,23 @@ def _fill(work: str, start: int, end: int, char: str) -> str:
 
 def _finds(work: str) -> list[tuple[int, int, str]]:
     """The spans (in ``work``) of personal data, each with its kind, in text order."""
-    work = _TOKEN.sub(lambda m: _MASKED * len(m.group()), work)  # already masked: context, never a find
+    work = _TOKEN.sub(lambda m: (_NAMED if m.group() == TOKENS["navn"] else _MASKED) * len(m.group()), work)
     spans: list[tuple[int, int, str]] = []
     for needs, pattern, kind_of, group in _PASSES:
         if not needs.search(work):
             continue
-        for match in list(pattern.finditer(work)):
+        at = 0
+        while match := pattern.search(work, at):
             start, end = match.span(group if match.group(group) is not None else 0)
-            if start == end or _MASKED in work[start:end] or _KEPT in work[start:end]:
-                continue
-            kind = kind_of(match, work)
-            if kind is None:
+            found = work[start:end]
+            kind = None if not found or _MASKED in found or _KEPT in found or _NAMED in found else kind_of(match, work)
+            if kind is None:  # no find here, but one may start inside it ("0@ 0@a.no")
+                at = match.start() + 1
                 continue
             if kind != KEEP:
                 spans.append((start, end, kind))
             work = _fill(work, start, end, _KEPT if kind == KEEP else _MASKED)
+            at = max(end, match.start() + 1)
     spans += _names(work)
     return sorted(spans)
 

@@ -226,3 +226,130 @@ def test_masking_is_idempotent(text):
 def test_masking_is_idempotent_on_digit_heavy_text(text):
     once = mask(text)
     assert mask(once) == once
+
+
+# --- the forms of issue 12 -----------------------------------------------------------------------------
+
+def groupings(number: str) -> list[str]:
+    """The ways people write an 11-digit number (fødselsnummer, D-nummer)."""
+    d, p = number[:6], number[6:]
+    dotted = f"{d[:2]}.{d[2:4]}.{d[4:]}"
+    return [number, f"{d} {p}", f"{d}.{p}", f"{d}/{p}", f"{d}-{p}", f"{dotted} {p}", f"{d[:2]} {d[2:4]} {d[4:]} {p}",
+            f"{d} {p[:3]} {p[3:]}", f"{dotted}-{p}", f"{d[:2]}/{d[2:4]}/{d[4:]} {p}", f"{d[:4]} {d[4:]}{p[:2]} {p[2:]}",
+            f"{d}\u200b{p}", f"{d[:3]}\u200b{d[3:]} {p}", f"{d}\u00a0{p}", f"{d}\u2009{p[:3]}\u2009{p[3:]}"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fodselsnummer_and_d_nummer_in_every_grouping_are_labelled_and_masked(seed):
+    rng = random.Random(seed)
+    for number, kind in ((random_fnr(rng), "fødselsnummer"), (random_fnr(rng, d_number=True), "d-nummer")):
+        for written in groupings(number):
+            assert mask_report(f"Fnr: {written}, hva nå?") == Masked(f"Fnr: {TOKENS[kind]}, hva nå?", (kind,)), written
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Eg heiter Ola Vik og bur her", "Eg heiter «[navn]» og bur her"),
+    ("jeg heter kari nordmann og lurer på noe", "jeg heter «[navn]» og lurer på noe"),
+    ("Mitt namn er Synnøve Haugland, kven avgjer?", "Mitt namn er «[navn]», kven avgjer?"),
+    ("Mitt navn er Anne B. Kvam.", "Mitt navn er «[navn]»."),
+    ("Jeg er Hanne Lie, ordfører.", "Jeg er «[navn]», ordfører."),
+    ("Takk. Hilsen Per-Arne", "Takk. Hilsen «[navn]»"),
+    ("Dårlig svar. mvh kari", "Dårlig svar. mvh «[navn]»"),
+    ("Takk!\nVennleg helsing\nIngrid Myklebust\nRådgjevar", "Takk!\nVennleg helsing\n«[navn]»\nRådgjevar"),
+    ("Med vennlig hilsen Trond Jakobsen, rådgiver", "Med vennlig hilsen «[navn]», rådgiver"),
+    ("Hilsen en forvirret Camilla", "Hilsen en forvirret «[navn]»"),
+    ("Mvh rektor Arild Nilsen", "Mvh rektor «[navn]»"),
+    ("Sønnen min heter Tobias.", "Sønnen min heter «[navn]»."),
+])
+def test_names_after_introductions_and_signatures_are_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Jeg er ordfører i Nordre Follo, hvordan søker vi?",
+    "Jeg er Ordfører i en liten kommune",
+    "Eg er frå Stord, er kommunen med?",
+    "Jeg er NAV-ansatt, påvirker forsøket oss?",
+    "Hilsen fra Nordre Follo kommune: når får vi svar?",
+    "Hilsen en forvirret innbygger",
+    "Takk for svaret, mvh kommunen",
+    "Kan dere sende en hilsen til Indre Østfold?",
+    "Kommunen min heter Indre Østfold, er den med?",
+    "Hva heter forskriften for forsøket i Bodø?",
+    "Saksbehandler hos oss er Per Olsen.",  # a name in another position: not masked (see the README)
+])
+def test_text_around_names_that_is_no_introduction_or_signature_is_left_alone(text):
+    assert mask(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Jeg bor i Slemdalsvingen 5.", "Jeg bor i «[adresse]»."),
+    ("Adressa mi er Myrlia 4, kva no?", "Adressa mi er «[adresse]», kva no?"),
+    ("Vi bor i Solåsen 17 og", "Vi bor i «[adresse]» og"),
+    ("Eg bur i Kirkeringen 3", "Eg bur i «[adresse]»"),
+    ("Adresse: Storgt 5", "Adresse: «[adresse]»"),
+    ("sendt til Solbergtoppen 11 i går", "sendt til «[adresse]» i går"),
+    ("Bor i Haugerud 17, er Oslo med?", "Bor i «[adresse]», er Oslo med?"),
+    ("Elvebakken 10, H0201, 2000 Lillestrøm", "«[adresse]», «[poststed]»"),
+    ("Send til Postboks 123, 1401 Ski", "Send til «[postboks]», «[poststed]»"),
+    ("Postnummeret er 0372 Oslo", "Postnummeret er «[poststed]»"),
+    ("gnr 12 bnr 34 i Vinje", "«[eiendom]» i Vinje"),
+    ("Gårdsnummer 7 og bruksnummer 19", "«[eiendom]»"),
+    ("Vi eier gnr/bnr 12/34.", "Vi eier gnr/bnr «[eiendom]»."),
+    ("Tomta vår 23/118 ligg der", "Tomta vår «[eiendom]» ligg der"),
+])
+def test_addresses_post_boxes_postcodes_and_property_numbers_are_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("email", [
+    "kari@localhost", '"kari nordmann"@example.no', "ola(at)vik.no", "per.hansen [at] kommune.no", "ola @ gmail.com",
+    "kari＠example.no", "kari (at) example (dot) no", "post[at]minbedrift[dot]no", "astrid alfakrøll nettpost.no",
+    "per@\u200bgmail.com", "OLA.NORDMANN@HOTMAIL.COM",
+])
+def test_email_addresses_in_every_written_form_are_masked(email):
+    assert mask_report(f"Skriv til {email} i dag") == Masked("Skriv til «[e-post]» i dag", ("e-post",))
+
+
+@pytest.mark.parametrize("iban", ["NO93 8601 1117 947", "NO9386011117947", "no02 0786 6661 760",
+                                  "DE89 3704 0044 0532 0130 00"])
+def test_an_iban_is_one_account_number_not_half_a_phone_number(iban):
+    assert mask_report(f"IBAN {iban}.") == Masked("IBAN «[kontonummer]».", ("kontonummer",))
+
+
+@pytest.mark.parametrize("text", [
+    "Ring 22 24 72 01.", "Ring +47 22 24 72 01.", "Ring 22247201.", "Ring 0047 22 24 72 01.", "Ring 22-24-72-01.",
+    "Skriv til Postboks 8112 Dep., 0032 Oslo.", "Besøk Akersgata 59.", "Postboks 8112 Dep. 0032 Oslo",
+    "Postboks 3 Dep., 0030 Oslo",  # any ministry's Dep. box is public
+])
+def test_the_departments_public_contact_details_are_not_personal_data(text):
+    assert mask(text) == text
+
+
+def test_the_assistants_own_texts_keep_the_contact_details():
+    from assistant import messages
+    texts = [value for name in dir(messages) if not name.startswith("__")
+             for value in (getattr(messages, name).values() if isinstance(getattr(messages, name), dict)
+                           else [getattr(messages, name)]) if isinstance(value, str)]
+    assert any("22 24 72 01" in text for text in texts)
+    for text in texts:
+        assert mask(text) == text
+
+
+def test_only_the_found_text_changes_zero_width_and_odd_spaces_elsewhere_stay():
+    text = "Hei\u200b\u00a0–\u2009fnr 150385\u200b10190, se §\u00a03 og «sitat»\u200d."
+    assert mask(text) == "Hei\u200b\u00a0–\u2009fnr «[fødselsnummer]», se §\u00a03 og «sitat»\u200d."
+
+
+def test_letters_with_combining_marks_are_read_as_one_letter():
+    assert mask("Eg bur i Sola\u030asen 17, ring 922 44 555") == "Eg bur i «[adresse]», ring «[telefon]»"
+
+
+@pytest.mark.parametrize("text", [
+    "LOV-1992-04-24-87 og LOV-2022-06-17-105", "Saksnummer 2023/12345-12", "12 345 678 901 kroner",
+    "2019 2020 2021", "2023-2024", "2023/2024", "Ot.prp. nr. 54 (1991–1992)", "i 2021 Bodø og Tromsø",
+    "Kommunenummer 3207 Nordre Follo", "Høringen 3. mai", "Jeg bor i Bodø 2 år til", "Vi kom på plass 2 av 10",
+    "Evalueringen 2023 viste", "Hvor mye er 24/7?", "Det ble lagt 2 forslag", "NOU 2023: 9 Generalistkommunesystemet",
+])
+def test_numbers_and_names_that_look_like_personal_data_but_are_not(text):
+    assert mask(text) == text
