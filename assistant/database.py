@@ -434,7 +434,12 @@ class QuestionLog:
 
 
 def _record(row: Mapping[str, Any]) -> Record:
-    return Record(**{**row, "masked": tuple(filter(None, row["masked"].split(",")))})
+    """A stored row as a :class:`Record`, its question and comment masked again: rows stored under older masking
+    rules carry nothing the current rules find into the queue, its clustering, exports or files."""
+    question = mask_report(row["question"])
+    kinds = tuple(dict.fromkeys([*filter(None, row["masked"].split(",")), *question.found]))
+    comment = mask(row["comment"]) if row["comment"] else row["comment"]
+    return Record(**{**row, "question": question.text, "comment": comment, "masked": kinds})
 
 
 def _describe(exc: sa.exc.SQLAlchemyError) -> str:

@@ -131,7 +131,7 @@ def test_record_stores_masked_question_hashed_session_and_the_answer(make_log):
     clock = Clock()
     log = make_log(clock)
     session = "raw-session-id-7f3a9c"
-    reply_id = record(log, f"Mitt fødselsnummer er {FNR}, ring 22 24 72 01", session=session, lang="nb",
+    reply_id = record(log, f"Mitt fødselsnummer er {FNR}, ring 41 23 45 67", session=session, lang="nb",
                       entry_id=None, intent="hilsen", confidence=0.25, fallback=True)
     assert re.fullmatch(r"[0-9a-f]{32}", reply_id) and uuid.UUID(reply_id).version == 4
     (stored,) = log.records()
@@ -143,7 +143,21 @@ def test_record_stores_masked_question_hashed_session_and_the_answer(make_log):
     assert (stored.helpful, stored.comment, stored.feedback_at) == (None, None, None)
     assert stored.session_hash == hmac.new(SECRET.encode(), session.encode(), hashlib.sha256).hexdigest()
     everything = all_stored_text(log)
-    assert FNR not in everything and "22 24 72 01" not in everything and session not in everything
+    assert FNR not in everything and "41 23 45 67" not in everything and session not in everything
+
+
+def test_rows_stored_under_older_masking_rules_are_read_back_masked(make_log):
+    log = make_log()
+    reply_id = record(log, "Hvem kan søke?")
+    raw = "Eg heiter Ola Vik, tlf 922-44-555, bur i Myrlia 4"  # what the masking before issue 12 let through
+    with log.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE question_log SET question = :q, masked = 'telefon', comment = :c"),
+                           {"q": raw, "c": "Hilsen Kari, kari@localhost"})
+    stored = log.get(reply_id)
+    assert stored.question == "Eg heiter «[navn]», tlf «[telefon]», bur i «[adresse]»"
+    assert stored.masked == ("telefon", "navn", "adresse")
+    assert stored.comment == "Hilsen «[navn]», «[e-post]»"
+    assert log.records() == [stored]
 
 
 def test_same_session_same_hash_other_secret_other_hash(make_log):
