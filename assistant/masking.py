@@ -15,8 +15,9 @@ What is masked, in this order (an earlier find wins over a later one):
 1. e-mail addresses, also ``kari@localhost``, quoted local parts (``"kari nordmann"@example.no``), ``(at)``,
    ``[at]``, ``(a)``, "alfakrøll", a spaced ``@`` and ``(dot)``: «[e-post]»;
 2. IBANs (``NO93 8601 1117 947``): «[kontonummer]»;
-3. 11 digits, written as one run or in groups of two or more digits separated by one space, dot, hyphen
-   or slash (``150385.10190``, ``15.03.85 10190``, ``150385 101 90``, ``1234.56.78903``): a valid
+3. 11 digits, written as one run or in groups of two or more digits with one space, dot or hyphen between
+   them, or a slash in the ``150385/10190`` and ``15/03/85 10190`` forms (``150385.10190``,
+   ``15.03.85 10190``, ``150385 101 90``, ``0503 8912 345``, ``1234.56.78903``): a valid
    fødselsnummer gives «[fødselsnummer]», a valid D-nummer «[d-nummer]», the 4.2.5 layout or a valid
    account number «[kontonummer]», anything else «[nummer]». Not masked: thousands (``12 345 678 901``),
    ISO dates and law ids (``LOV-2022-06-17-105``);
@@ -38,7 +39,7 @@ What is masked, in this order (an earlier find wins over a later one):
    3. mai") is no house number;
 9. a postcode and place (``0372 Oslo``, ``1850 MYSEN``): «[poststed]». A postcode that could be a year
    (1900-2099) needs an address before it (``Storgata 7, 2000 Lillestrøm``) or the word postnummer; a
-   kommunenummer is left alone;
+   kommunenummer, and the postcode of a public address (``Postboks 3 Dep., 0030 Oslo``), are left alone;
 10. names (capitalised words, or lower-case after a clear introduction) after self-introductions and
     signatures in Bokmål and Nynorsk: "jeg heter", "eg heiter", "mitt navn/namn er", "navnet/namnet mitt
     er", "navn:", "kontaktperson:", "sønnen min heter", "jeg er"/"eg er" (capitalised names only, not a
@@ -51,8 +52,9 @@ alone, postcodes without a place, and the department's own public contact detail
 :data:`assistant.messages.CONTACT` (phone 22 24 72 01 in any form, Postboks 8112 Dep., 0032 Oslo, Akersgata
 59): they are the switchboard and offices of a public body, not personal data, and visitors quote them.
 
-The tokens contain no digits, no ``@`` and no capitalised word, and tokens already in the text count as
-masked, so masking is idempotent: ``mask(mask(text)) == mask(text)``.
+The tokens contain no digits, no ``@`` and no capitalised word, tokens already in the text count as masked,
+and each pass reads the text with its earlier finds already masked, so masking is idempotent:
+``mask(mask(text)) == mask(text)``. Results are cached (the log masks again what it reads back).
 """
 
 from __future__ import annotations
