@@ -424,6 +424,7 @@ def _names(work: str) -> list[tuple[int, int, str]]:
 # --- putting it together -------------------------------------------------------------------------------------
 
 Kind = Callable[[re.Match[str], str], str | None]
+_MAX_ROUNDS = 4
 _TOKEN = re.compile("|".join(re.escape(token) for token in TOKENS.values()))
 _DIGIT = re.compile(r"\d")
 _AT_LIKE = re.compile(r"[@(\[{<]|(?i:alfakr|krøllalfa)")
@@ -461,9 +462,8 @@ def _fill(work: str, start: int, end: int, char: str) -> str:
     return work[:start] + char * (end - start) + work[end:]
 
 
-def _finds(work: str) -> list[tuple[int, int, str]]:
-    """The spans (in ``work``) of personal data, each with its kind, in text order."""
-    work = _TOKEN.sub(lambda m: (_NAMED if m.group() == TOKENS["navn"] else _MASKED) * len(m.group()), work)
+def _round(work: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """One run of every pass over ``work``: the spans found, and ``work`` with them filled in."""
     spans: list[tuple[int, int, str]] = []
     for needs, pattern, kind_of, group in _PASSES:
         if not needs.search(work):
@@ -480,7 +480,26 @@ def _finds(work: str) -> list[tuple[int, int, str]]:
                 spans.append((start, end, kind))
             work = _fill(work, start, end, _KEPT if kind == KEEP else _MASKED)
             at = max(end, match.start() + 1)
-    spans += _names(work)
+    names = _names(work)
+    for start, end, _ in names:
+        work = _fill(work, start, end, _NAMED)
+    return work, spans + names
+
+
+def _finds(work: str) -> list[tuple[int, int, str]]:
+    """The spans (in ``work``) of personal data, each with its kind, in text order.
+
+    The passes run again over their own result until they find nothing more: a find can make the text
+    around it read differently (a word boundary, the start of a sentence), as it will when the masked
+    text is masked again.
+    """
+    work = _TOKEN.sub(lambda m: (_NAMED if m.group() == TOKENS["navn"] else _MASKED) * len(m.group()), work)
+    spans: list[tuple[int, int, str]] = []
+    for _ in range(_MAX_ROUNDS):
+        work, found = _round(work)
+        if not found:
+            break
+        spans += found
     return sorted(spans)
 
 

@@ -353,3 +353,35 @@ def test_letters_with_combining_marks_are_read_as_one_letter():
 ])
 def test_numbers_and_names_that_look_like_personal_data_but_are_not(text):
     assert mask(text) == text
+
+
+#: Words that meet in visitor text: triggers, names, streets, numbers, public details, tokens, punctuation.
+PIECES = ["Hilsen", "hilsen", "mvh", "Mvh.", "jeg heter", "Eg heiter", "jeg er", "Jeg er", "Kari", "Nordmann", "kari",
+          "en", "fra", "og", "kommune", "Bodø", ".", ",", "\n", "!", "Storgata", "5", "Myrlia", "4", "2000", "Oslo",
+          "bor i", "0155", "gnr", "12", "bnr", "/", "34", "Postboks", "Dep.", "22 24 72 01", "@", "a", "(at)", "x.no",
+          "Ordfører", "B.", "«[navn]»", "Per-Arne", "i", "Navn:", "Vennleg helsing", "«[telefon]»", "Solåsen", "17",
+          "adresse:", "tomta", "123", "92", "44", "555", "+47", "-", "\u200b", "\u00a0"]
+
+
+@settings(max_examples=1000, database=None)
+@given(st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(["", " ", "  ", "\n", ", "])), max_size=14))
+def test_masking_is_idempotent_on_mixed_names_addresses_and_numbers(pieces):
+    once = mask("".join(word + gap for word, gap in pieces))
+    assert mask(once) == once
+
+
+name_word = st.from_regex(r"[A-ZÆØÅ][a-zæøå]{2,9}", fullmatch=True).filter(lambda w: w.lower() not in {
+    "kommune", "hilsen", "helsing", "heter", "heiter", "navn", "namn", "med", "beste", "vennlig", "vennleg", "venleg",
+    "og", "fra", "frå", "den", "det", "dette", "jeg", "hei", "takk", "kan", "vil", "skal", "hva", "kva", "hvor",
+    "kvar", "hvem", "kven", "hvorfor", "kvifor", "hvordan", "korleis", "alle", "kommunen", "fylket", "mvh", "ikke",
+    "ikkje", "bare", "berre", "også", "lurer", "lurar", "skriv", "spør", "leder", "leiar", "sjef", "glad"})
+
+
+@settings(max_examples=300, database=None)
+@given(st.lists(name_word, min_size=1, max_size=3),
+       st.sampled_from(["Takk. Hilsen {}", "Mvh {}", "Vennleg helsing\n{}", "jeg heter {} og lurer på noe",
+                        "Eg heiter {}, kva no?", "Mitt navn er {}.", "Namnet mitt er {}", "Jeg er {}, hei"]))
+def test_a_capitalised_name_after_an_introduction_or_signature_never_survives(words, template):
+    name = " ".join(words)
+    masked = mask(template.format(name))
+    assert all(word not in masked for word in words), masked
