@@ -6,7 +6,7 @@ questions that must stay byte for byte as they are. Measured here:
 - recall: the share of personal-data substrings (every occurrence) that lie wholly inside masked text;
 - stray masks: masked stretches of a personal question that touch none of its listed substrings;
 - false positives: the share of clean questions the masking changes at all; the FAQ phrasings and the
-  development set's questions (written without personal data) must stay unchanged too.
+  development and blind sets' questions (written without personal data) must stay unchanged too.
 
 The figures are printed: ``python -m pytest tests/test_masking_corpus.py -q -s``. :func:`measure` takes any
 masking function, so the figures of an older version can be computed the same way.
@@ -32,13 +32,14 @@ TOKEN = re.compile(r"«\[[^«»\[\]]+\]»")
 
 
 def repository_questions() -> list[str]:
-    """The FAQ phrasings and development-set questions of the repository (no personal data in them)."""
+    """The FAQ phrasings and the development and blind sets' questions (no personal data in them)."""
     questions = []
     for path in sorted((ROOT / "faq").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         questions += [q for lang in ("nb", "nn") for q in data[lang]["questions"]]
-    for path in sorted((ROOT / "eval" / "devset").glob("*.yaml")):
-        questions += [item["q"] for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
+    for path in sorted((ROOT / "eval").rglob("*.yaml")):  # the development and blind sets
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        questions += [item["q"] for item in data if "q" in item] if isinstance(data, list) else []
     return questions
 
 
@@ -124,9 +125,9 @@ def figures() -> Figures:
     return result
 
 
-def test_faq_phrasings_and_development_questions_stay_byte_identical():
+def test_faq_phrasings_and_development_and_blind_questions_stay_byte_identical():
     result = measure(mask, [], repository_questions())
-    print(f"\nFAQ phrasings and development set: {len(result.changed)} of {result.clean} changed")
+    print(f"\nFAQ phrasings, development and blind sets: {len(result.changed)} of {result.clean} changed")
     assert result.changed == [], result.changed
 
 
