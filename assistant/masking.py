@@ -338,7 +338,7 @@ _NAME_WORD = re.compile(r"(?:[A-ZÆØÅÉÜÖÄ](?:[a-zæøåéèüöäáóíñ�
                         r"|(?:von|van|der|de|af|da|di|le|la)(?=[ \t]+[A-ZÆØÅ]))(?![\w])")
 _LOWER_WORD = re.compile(r"[a-zæøåéü][a-zæøåéü'-]*(?![\w])")
 #: Words that follow a trigger without being a name: titles, pronouns, small words, organisations.
-_NOT_NAMES = frozenset("""
+NOT_NAMES = frozenset("""
     og i på fra frå som er har hadde var jeg eg vi meg oss dere de dei dykk du deg han hun ho hen den det dette
     ein en ei et til for med om av men eller at så ikke ikkje bare berre også og òg hei hallo takk kan vil skal
     må kunne lurer lurar jobber jobbar arbeider arbeidar bor bur skriv skriver spør spør sitter sit er
@@ -362,7 +362,7 @@ def _name_run(work: str, at: int, lower: bool) -> tuple[int, int] | None:
     pos = at
     while len(words) < 4:
         match = _NAME_WORD.match(work, pos) or (_LOWER_WORD.match(work, pos) if lower else None)
-        if not match or match.group().lower().rstrip(".") in _NOT_NAMES:
+        if not match or match.group().lower().rstrip(".") in NOT_NAMES:
             break
         words.append(match.span())
         gap = re.match(r"[ \t]+", work[match.end():])
@@ -387,7 +387,7 @@ def _signature_name(work: str, start: int) -> tuple[int, int] | None:
     ("mvh kari nordmann"), else capitalised words after at most two lower-case ones ("Hilsen en forvirret
     Camilla", "Beste hilsen fra Jonas")."""
     tail = _LOWER_TAIL.fullmatch(work, start)
-    if tail and not any(word in _NOT_NAMES for word in tail[1].split()):
+    if tail and not any(word in NOT_NAMES for word in tail[1].split()):
         return start, start + len(tail[1].rstrip())
     for _ in range(3):
         span = _name_run(work, start, lower=False)
