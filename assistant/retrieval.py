@@ -372,11 +372,11 @@ class HybridRetriever:
 
         Unknown words are first corrected toward the index's vocabulary (:mod:`assistant.spelling`);
         whether the question is about the scheme at all (``answerable``) and how many known words it
-        has (``known_words``) are read from the text as written and added to every candidate.
+        has (``known_words``) are added to every candidate.
         """
-        answerable = self.answerability_.probability(text)
         known_words = float(self.speller_.known_words(text))
         text = self.speller_.correct(text)
+        answerable = self.answerability_.probability(text)
         pscores = self.passage_scores(text)
         words, chars = self.q_word_.vector(text), self.q_char_.vector(text)
         columns = {
