@@ -73,7 +73,9 @@ def test_source_is_a_corpus_page_whose_text_holds_every_number_of_the_answer(ent
         assert entry.source.title == page.title
         text = page.body
         # The as-of date ({as_of}) says when the answer was checked; it is not a fact from the page.
-        answer = entry.part(lang).answer.replace(long_date(KB.meta.as_of), "") if KB.meta.as_of else entry.part(lang).answer
+        answer = entry.part(lang).answer
+        if KB.meta.as_of:
+            answer = answer.replace(long_date(KB.meta.as_of), "")
         missing = [n for n in _NUMBER.findall(answer) if n not in text]
         assert missing == [], (lang, missing)
 
