@@ -10,7 +10,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from .app import configured_flask
@@ -22,6 +22,7 @@ from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
 from .progress import ProgressBar
 from .reply import Reply
 from .sessions import valid_session_id
+from .style import measure, readability_report
 
 EXPORT_FIELDS = ("id", "lang", "questions", "answer", "source_url", "source_title")
 
@@ -101,6 +102,39 @@ def content_table(kb: KnowledgeBase) -> str:
     return "\n".join(lines)
 
 
+def stale_entries(kb: KnowledgeBase, today: date, days: int) -> list[tuple[str, date | None]]:
+    """(id, reviewed) of the entries not reviewed in the last ``days`` days (never reviewed first, then oldest)."""
+    cutoff = today - timedelta(days=days)
+    stale = [(e.id, e.reviewed) for e in kb.entries if e.reviewed is None or e.reviewed < cutoff]
+    return sorted(stale, key=lambda item: (item[1] or date.min, item[0]))
+
+
+def stale_report(kb: KnowledgeBase, today: date, days: int | None = None) -> str:
+    """The entries due for review and, when it is as old, the as-of date of the time-aware answers."""
+    days = days or kb.meta.stale_after_days
+    stale = stale_entries(kb, today, days)
+    lines = [f"{len(stale)} av {len(kb.entries)} oppføringer er ikke gjennomgått de siste {days} dagene"
+             + (":" if stale else ".")]
+    lines += [f"  {reviewed.isoformat() if reviewed else 'aldri':10}  {entry_id}" for entry_id, reviewed in stale]
+    as_of = kb.meta.as_of
+    if as_of is None or as_of < today - timedelta(days=days):
+        lines.append(f"Datoen for tidsavhengige svar (as_of i faq/_meta.yaml, {as_of or 'mangler'}) er eldre enn "
+                     f"{days} dager: sjekk svarene om søknadsrunder mot faktagrunnlaget og sett ny dato.")
+    return "\n".join(lines)
+
+
+def _content(args: argparse.Namespace) -> int:
+    kb = load_knowledge(args.root)
+    if args.readability:
+        answers = [(e.id, lang, e.part(lang).answer) for e in kb.entries for lang in LANGS]
+        print(readability_report(measure(answers), top=args.top))
+    elif args.stale:
+        print(stale_report(kb, date.today(), args.days))
+    else:
+        print(content_table(kb))
+    return 0
+
+
 def _session_id(value: str) -> str:
     if not valid_session_id(value):
         raise argparse.ArgumentTypeError("samtale-id må være 8-64 tegn: bokstaver, sifre, - eller _")
@@ -174,7 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="samtale-id: alle spørsmålene hører til samme samtale (oppfølgingsspørsmål)")
     export = sub.add_parser("export", help="eksporter FAQ-en")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    sub.add_parser("content", help="oversikt over innholdet per kildeside og målform (Markdown-tabell)")
+    content = sub.add_parser("content", help="oversikt over innholdet per kildeside og målform (Markdown-tabell)")
+    report = content.add_mutually_exclusive_group()
+    report.add_argument("--readability", action="store_true",
+                        help="lesbarhet: snitt-LIX, de tyngste svarene og setninger over 25 ord")
+    report.add_argument("--stale", action="store_true",
+                        help="oppføringer der reviewed-datoen er eldre enn --days (standard fra faq/_meta.yaml)")
+    content.add_argument("--days", type=_days, default=None, metavar="N",
+                         help="med --stale: hvor mange dager en gjennomgang holder")
+    content.add_argument("--top", type=int, default=10, metavar="N",
+                         help="med --readability: hvor mange av de tyngste svarene som vises")
     confusion = sub.add_parser("confusion", help="hvilke oppføringer assistenten forveksler, målt på FAQ-ens egne "
                                                  "formuleringer (hver holdt ut én gang)")
     confusion.add_argument("--folds", type=int, default=5, choices=range(2, 21), metavar="K",
@@ -199,8 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _export(args)
         if args.command == "content":
-            print(content_table(load_knowledge(args.root)))
-            return 0
+            return _content(args)
         if args.command == "confusion":
             index = open_assistant(args.root, progress=ProgressBar()).index
             report = held_out_confusions(index.kb, index.calibration, k=args.folds, progress=ProgressBar())

@@ -49,7 +49,7 @@ def without(kb: KnowledgeBase, held: set[Phrasing]) -> KnowledgeBase:
 
     entries = tuple(replace(e, nb=replace(e.nb, questions=kept(e.id, "nb", e.nb.questions)),
                             nn=replace(e.nn, questions=kept(e.id, "nn", e.nn.questions))) for e in kb.entries)
-    return KnowledgeBase(entries, kb.pages)
+    return KnowledgeBase(entries, kb.pages, kb.meta)
 
 
 def stratified_folds(items: list[Phrasing], k: int, seed: int = 13) -> list[set[Phrasing]]:

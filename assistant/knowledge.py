@@ -20,9 +20,32 @@ from slugify import slugify
 from .text import normalize
 
 LANGS = ("nb", "nn")
+META_FILE = "_meta.yaml"
+_META_KEYS = {"as_of", "stale_after_days"}
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+_MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+           "november", "desember")
 _ENTRY_KEYS = {"id", "source", "related", "reviewed", "nb", "nn"}
 _PAGE_KEYS = {"title", "url", "lang", "date"}
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ContentMeta:
+    """Settings for the content as a whole, from ``faq/_meta.yaml``.
+
+    ``as_of`` is the day the time-aware answers (is the scheme open, is there a new round) were last
+    checked against the fact base; answers say it through the ``{as_of}`` placeholder. Entries whose
+    ``reviewed`` date is more than ``stale_after_days`` old are due for another read.
+    """
+
+    as_of: dt.date | None = None
+    stale_after_days: int = 365
+
+
+def long_date(day: dt.date) -> str:
+    """``day`` as Norwegian prose, the same in both målformer: «1. desember 2026»."""
+    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,7 @@ class KnowledgeBase:
 
     entries: tuple[Entry, ...]
     pages: tuple[Page, ...] = ()
+    meta: ContentMeta = field(default_factory=ContentMeta)
     by_id: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -162,7 +186,17 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
         return None
 
 
-def _lang_part(data: dict, lang: str, rel: str, problems: list[Problem]) -> LangPart | None:
+def _fill_placeholders(answer: str, meta: ContentMeta, where: tuple[str, str], problems: list[Problem]) -> str:
+    """``answer`` with ``{as_of}`` replaced by the content's as-of date; other placeholders are problems."""
+    for name in _PLACEHOLDER.findall(answer):
+        if name != "as_of":
+            problems.append(Problem(*where, f"ukjent plassholder «{{{name}}}» (bare {{as_of}} finnes)"))
+        elif meta.as_of is None:
+            problems.append(Problem(*where, f"bruker {{as_of}}, men faq/{META_FILE} har ingen as_of-dato"))
+    return answer.replace("{as_of}", long_date(meta.as_of)) if meta.as_of else answer
+
+
+def _lang_part(data: dict, lang: str, rel: str, meta: ContentMeta, problems: list[Problem]) -> LangPart | None:
     part = data.get(lang)
     if not isinstance(part, dict):
         problems.append(Problem(rel, lang, f"mangler målformen «{lang}»"))
@@ -181,13 +215,13 @@ def _lang_part(data: dict, lang: str, rel: str, problems: list[Problem]) -> Lang
             problems.append(Problem(rel, f"{lang}.questions[{i}]", "tomt spørsmål"))
         else:
             questions.append(text)
-    answer = _text(part.get("answer"))
+    answer = _fill_placeholders(_text(part.get("answer")), meta, (rel, f"{lang}.answer"), problems)
     if not answer:
         problems.append(Problem(rel, f"{lang}.answer", "tomt svar"))
     return LangPart(tuple(questions), answer)
 
 
-def _entry(path: Path, rel: str, problems: list[Problem]) -> Entry | None:
+def _entry(path: Path, rel: str, meta: ContentMeta, problems: list[Problem]) -> Entry | None:
     data = _read_yaml(path, rel, problems)
     if data is None:
         return None
@@ -222,7 +256,7 @@ def _entry(path: Path, rel: str, problems: list[Problem]) -> Entry | None:
     except ValueError:
         problems.append(Problem(rel, "reviewed", "må være en dato (ÅÅÅÅ-MM-DD)"))
         reviewed = None
-    parts = {lang: _lang_part(data, lang, rel, problems) for lang in LANGS}
+    parts = {lang: _lang_part(data, lang, rel, meta, problems) for lang in LANGS}
     if len(problems) > before or parts["nb"] is None or parts["nn"] is None:
         return None
     return Entry(
@@ -326,20 +360,51 @@ def _cross_checks(entries: list[Entry], pages: list[Page], problems: list[Proble
 
 
 def _files(folder: Path, patterns: Iterable[str]) -> list[Path]:
-    return sorted({p for pattern in patterns for p in folder.glob(pattern)}) if folder.is_dir() else []
+    """The files under ``folder`` matching ``patterns``; names starting with ``_`` are settings, not content."""
+    if not folder.is_dir():
+        return []
+    return sorted({p for pattern in patterns for p in folder.glob(pattern) if not p.name.startswith("_")})
+
+
+def _meta(root: Path, problems: list[Problem]) -> ContentMeta:
+    """The content settings in ``faq/_meta.yaml`` (defaults when the file is missing)."""
+    path = root / "faq" / META_FILE
+    rel = f"faq/{META_FILE}"
+    if not path.is_file():
+        return ContentMeta()
+    data = _read_yaml(path, rel, problems)
+    if data is None:
+        return ContentMeta()
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "", "filen må inneholde ett YAML-objekt"))
+        return ContentMeta()
+    unknown = set(data) - _META_KEYS
+    if unknown:
+        problems.append(Problem(rel, "", f"ukjente felt: {', '.join(sorted(unknown))}"))
+    try:
+        as_of = _parse_date(data.get("as_of"))
+    except ValueError:
+        problems.append(Problem(rel, "as_of", "må være en dato (ÅÅÅÅ-MM-DD)"))
+        as_of = None
+    days = data.get("stale_after_days", ContentMeta.stale_after_days)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        problems.append(Problem(rel, "stale_after_days", "må være et helt antall dager (minst 1)"))
+        days = ContentMeta.stale_after_days
+    return ContentMeta(as_of, days)
 
 
 def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """Load ``root/faq`` and ``root/corpus`` and return what loaded plus every problem found."""
     problems: list[Problem] = []
+    meta = _meta(root, problems)
     entries = [e for path in _files(root / "faq", ["**/*.yaml", "**/*.yml"])
-               if (e := _entry(path, str(path.relative_to(root)), problems))]
+               if (e := _entry(path, str(path.relative_to(root)), meta, problems))]
     pages = [p for path in _files(root / "corpus", ["**/*.md"])
              if (p := _page(path, str(path.relative_to(root)), problems))]
     if not entries and not any(p.path.startswith("faq") for p in problems):
         problems.append(Problem("faq", "", "ingen oppføringer funnet"))
     _cross_checks(entries, pages, problems)
-    return KnowledgeBase(tuple(entries), tuple(pages)), problems
+    return KnowledgeBase(tuple(entries), tuple(pages), meta), problems
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:
