@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .database import LogUnavailable
@@ -117,11 +117,22 @@ def _json_body(fields: set[str]) -> dict[str, Any]:
     return body
 
 
+def request_assistant() -> Assistant:
+    """The assistant pinned to one snapshot of the index for this whole request (:meth:`Assistant.snapshot`).
+
+    Validation and the reply read the same index, even when publishing or the index watcher swaps in a new one
+    in the middle of the request.
+    """
+    if "assistant" not in g:
+        g.assistant = current_app.extensions["assistant"].snapshot()
+    return g.assistant
+
+
 def validate_choice(choice: object) -> str | None:
     """The id of the suggestion the visitor picked, or None."""
     if choice is None:
         return None
-    assistant: Assistant = current_app.extensions["assistant"]
+    assistant = request_assistant()
     if not isinstance(choice, str) or choice not in assistant.index.kb.by_id:
         raise ApiError(400, "invalid_choice", "«choice» må være id-en til et av forslagene.")
     return choice
@@ -143,8 +154,7 @@ def answer(question: str, session: str | None = None, lang: str | None = None,
 
     Shared by ``POST /api/ask`` and the chat page's form.
     """
-    assistant: Assistant = current_app.extensions["assistant"]
-    reply: Reply = assistant.ask(question, lang=lang, session=session, choice=choice)
+    reply: Reply = request_assistant().ask(question, lang=lang, session=session, choice=choice)
     try:
         reply_id: str | None = current_app.extensions["log"].record(
             session=reply.session, question=question, lang=reply.lang, entry_id=reply.id, intent=reply.intent,
@@ -204,7 +214,7 @@ def health() -> Response:
     ``log`` is this worker's :meth:`assistant.database.QuestionLog.status`: ``available``, ``pending``
     (records queued until the database answers), ``dropped`` (records lost since start) and ``queue_size``.
     """
-    assistant: Assistant = current_app.extensions["assistant"]
+    assistant = request_assistant()
     log = current_app.extensions["log"].status()
     degraded = not log["available"] or log["pending"]
     return jsonify({"status": "degraded" if degraded else "ok", "index": assistant.index.content_hash,
@@ -220,6 +230,6 @@ def ping() -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of this API."""
-    assistant: Assistant = current_app.extensions["assistant"]
+    assistant = request_assistant()
     return jsonify(openapi_document(current_app.config["MAX_QUESTION_CHARS"], MAX_COMMENT_CHARS,
                                     sorted(assistant.index.kb.by_id)))

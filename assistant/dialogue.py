@@ -25,6 +25,7 @@ The order of decisions for one message:
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -122,24 +123,33 @@ class Assistant:
 
     # -- the conversation -------------------------------------------------------------------
 
+    def snapshot(self) -> Assistant:
+        """This assistant pinned to the index it holds now: an index swapped in later is not seen by it.
+
+        The index is frozen and replaced whole (:mod:`assistant.reload`, publishing), so the snapshot reads
+        one consistent index however often it looks; the session store is shared.
+        """
+        return copy.copy(self)
+
     def ask(self, question: str, lang: str | None = None, session: str | None = None,
             choice: str | None = None) -> Reply:
-        """Answer one message of a conversation.
+        """Answer one message of a conversation, from one :meth:`snapshot` of the index taken here.
 
         ``lang`` forces the målform; ``session`` continues a conversation (a new one is started
         when it is None or expired); ``choice`` is the id of a suggestion the visitor picked.
         """
+        pinned = self.snapshot()
         if lang is not None and lang not in LANGS:
             raise ValueError(f"unknown målform {lang!r}")
         if session is not None and not valid_session_id(session):
             raise ValueError("invalid session id")
-        if choice is not None and choice not in self.index.kb.by_id:
+        if choice is not None and choice not in pinned.index.kb.by_id:
             raise ValueError(f"unknown entry {choice!r}")
         if choice is None and (not question or not question.strip()):
             raise ValueError("empty question")
         session = session or new_session_id()
         state = self.sessions.get(session) or SessionState()
-        reply = self._respond(question or "", lang, state, choice)
+        reply = pinned._respond(question or "", lang, state, choice)
         if reply.intent != "english":
             state.last_lang = reply.lang
         self.sessions.put(session, state)

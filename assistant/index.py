@@ -59,9 +59,13 @@ class Settings:
                                classifier_max_entries=self.classifier_max_entries)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Index:
-    """A built index, ready to answer questions."""
+    """A built index, ready to answer questions.
+
+    Frozen: a running assistant never changes its index in place; a new index is swapped in whole
+    (:mod:`assistant.reload`, publishing), and a reply is built from one snapshot (:meth:`Assistant.snapshot`).
+    """
 
     kb: KnowledgeBase
     retriever: HybridRetriever

@@ -1,6 +1,8 @@
 import json
 import logging
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
+
+import pytest
 
 from assistant.dialogue import Assistant
 from assistant.index import current_hash, mark_current, save_index
@@ -75,3 +77,63 @@ def test_app_that_loads_its_own_index_serves_and_follows_current(index, tmp_path
     assert reply.status_code == 200 and reply.get_json()["id"] == "varighet"
     save_index(replace(index, content_hash="0123456789abcdef"), tmp_path / "build")
     assert client.get("/api/health").get_json()["index"] == "0123456789abcdef"
+
+
+# --- the race on a swap: a reply is built from the index it started with ------------------------------------
+
+class WithoutEntry:
+    """A retriever that does not know ``entry_id``: the index as it was before that entry was published."""
+
+    def __init__(self, retriever, entry_id: str):
+        self._retriever, self._entry_id = retriever, entry_id
+
+    def candidates(self, text: str):
+        found, passages = self._retriever.candidates(text)
+        return [c for c in found if c.id != self._entry_id], passages
+
+    def __getattr__(self, name: str):
+        return getattr(self._retriever, name)
+
+
+class SwapDuringPredict:
+    """An intent classifier whose first ``predict`` calls ``swap`` first: the watcher or a publish, mid-request."""
+
+    def __init__(self, intents, swap):
+        self._intents, self._swap = intents, swap
+
+    def predict(self, *args, **kwargs):
+        swap, self._swap = self._swap, None
+        if swap:
+            swap()
+        return self._intents.predict(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._intents, name)
+
+
+def test_an_index_swapped_in_mid_request_does_not_break_the_reply(index, tmp_path):
+    """Replays the race: a request starts on the old index, a publish swaps in one with a new entry that ranks
+    first for the question; before the fix the old entries were looked up with the new ranking (KeyError, 500)."""
+    from assistant.app import create_app
+
+    new_entry = "varighet"
+    assistant = Assistant(index)
+    before = replace(index, kb=replace(index.kb, entries=tuple(e for e in index.kb.entries if e.id != new_entry),
+                                       by_id={}),
+                     retriever=WithoutEntry(index.retriever, new_entry),
+                     intents=SwapDuringPredict(index.intents, lambda: setattr(assistant, "index", index)))
+    assistant.index = before
+    client = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/log.sqlite3"},
+                        assistant=assistant).test_client()
+
+    reply = client.post("/api/ask", json={"question": "Kor lenge kan eit forsøk vare?"})
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    assert reply.get_json()["id"] != new_entry  # answered wholly from the index the request started with
+    assert assistant.index is index  # the swap happened during the request
+    reply = client.post("/api/ask", json={"question": "Kor lenge kan eit forsøk vare?"})
+    assert reply.status_code == 200 and reply.get_json()["id"] == new_entry  # the next request sees the new one
+
+
+def test_the_index_cannot_be_changed_in_place(index):
+    with pytest.raises(FrozenInstanceError):
+        index.kb = index.kb

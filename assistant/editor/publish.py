@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -389,7 +389,7 @@ class Publisher:
         if content_files(self.root) == staged:
             # The content root now holds exactly what the index was built from: label the index with its hash,
             # so a worker (re)starting on this content loads it instead of building it again.
-            new_index.content_hash = content_hash(self.root, self.settings)
+            new_index = replace(new_index, content_hash=content_hash(self.root, self.settings))
         else:
             log.warning("Innholdet endret seg under publiseringen; indeksen beholder hashen fra staging")
         save_index(new_index, self.build_dir)
