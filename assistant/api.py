@@ -209,16 +209,18 @@ def feedback() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """The loaded index and the question log; ``"degraded"`` (still 200: it answers) while the log cannot store.
+    """The loaded index, the question log and Redis; ``"degraded"`` (still 200: it answers) while a part is failing.
 
-    ``log`` is this worker's :meth:`assistant.database.QuestionLog.status`: ``available``, ``pending``
-    (records queued until the database answers), ``dropped`` (records lost since start) and ``queue_size``.
+    ``log`` is :meth:`assistant.database.QuestionLog.status` (for this host: every worker's spool); ``redis``
+    holds, for each part kept in Redis (``sessions``, ``rate_limits``), whether it answered ``PING`` within
+    ``REDIS_TIMEOUT``.
     """
     assistant = request_assistant()
     log = current_app.extensions["log"].status()
-    degraded = not log["available"] or log["pending"]
+    redis = {name: check() for name, check in current_app.extensions.get("redis_checks", {}).items()}
+    degraded = not log["available"] or log["pending"] or not all(redis.values())
     return jsonify({"status": "degraded" if degraded else "ok", "index": assistant.index.content_hash,
-                    "entries": len(assistant.index.kb.entries), "log": log})
+                    "entries": len(assistant.index.kb.entries), "log": log, "redis": redis})
 
 
 @bp.get("/ping")

@@ -11,7 +11,7 @@ from .config import DEFAULTS, build_dir, content_root
 from .dialogue import Assistant, open_assistant
 from .index import Progress
 from .reload import IndexWatcher
-from .sessions import session_store
+from .sessions import RedisSessionStore, session_store
 
 
 def configured_flask(test_config: dict[str, Any] | None = None) -> Flask:
@@ -41,7 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if assistant is None:
         root = Path(app.config["CONTENT_ROOT"] or content_root())
-        sessions = session_store(app.config["SESSION_STORE_URL"], int(app.config["SESSION_TTL"]))
+        sessions = session_store(app.config["SESSION_STORE_URL"], int(app.config["SESSION_TTL"]),
+                                 float(app.config["REDIS_TIMEOUT"]), float(app.config["REDIS_RETRY_SECONDS"]))
         build = Path(app.config["BUILD_DIR"] or build_dir(root))
         assistant = open_assistant(root, build, progress=progress, sessions=sessions)
         # Follow build/current, so a published FAQ change reaches this worker without a restart.
@@ -51,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
         def _follow_current_index() -> None:
             watcher.check()  # a before_request function must return None, or Flask takes its value as the response
     app.extensions["assistant"] = assistant
+    if isinstance(assistant.sessions, RedisSessionStore):  # /api/health pings it
+        app.extensions.setdefault("redis_checks", {})["sessions"] = assistant.sessions.available
 
     from . import api, database, editor, security, web
 

@@ -48,6 +48,11 @@ DEFAULTS: dict[str, object] = {
     "WEB_DIR": None,
     # Conversation state: in memory (one process) unless a redis:// URL shares it between workers.
     "SESSION_STORE_URL": None,
+    # Every Redis client (sessions, rate limits, /api/health) gives up after REDIS_TIMEOUT seconds (connect and read,
+    # no retries), and the session store leaves a failed Redis alone for REDIS_RETRY_SECONDS: a hung Redis costs a
+    # request at most a few REDIS_TIMEOUTs, not seconds (assistant/redis_clients.py).
+    "REDIS_TIMEOUT": 0.05,
+    "REDIS_RETRY_SECONDS": 5.0,
     # Seconds of inactivity after which a conversation's context is forgotten.
     "SESSION_TTL": 1800,
     # How often (seconds) a worker looks at build/current for a newly published index.

@@ -120,10 +120,11 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
         },
         "Health": {
             "type": "object",
-            "required": ["status", "index", "entries", "log"],
+            "required": ["status", "index", "entries", "log", "redis"],
             "properties": {
                 "status": {"enum": ["ok", "degraded"],
-                           "description": "«degraded»: svarer, men spørsmålsloggen kan ikke lagre akkurat nå."},
+                           "description": "«degraded»: svarer, men spørsmålsloggen kan ikke lagre akkurat nå, "
+                                          "eller Redis svarer ikke."},
                 "index": {"type": "string"},
                 "entries": {"type": "integer", "minimum": 0},
                 "log": {"type": "object", "required": ["available", "pending", "dropped", "queue_size"],
@@ -135,6 +136,9 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                             "dropped": {"type": "integer", "minimum": 0,
                                         "description": "Spørsmål som gikk tapt siden start (full kø)."},
                             "queue_size": {"type": "integer", "minimum": 0}}},
+                "redis": {"type": "object", "additionalProperties": {"type": "boolean"},
+                          "description": "For hver del som ligger i Redis (sessions, rate_limits): om Redis svarte "
+                                         "raskt nok. Tomt når Redis ikke er i bruk."},
             },
         },
     }

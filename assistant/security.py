@@ -5,7 +5,9 @@
 - ``CORS_ORIGINS`` is a list of exact origins (no ``*``, no ``null``): those origins may call
   ``/api/*`` from the browser, and the same list makes up ``frame-ancestors`` for ``/embed``.
 - Flask-Limiter limits POSTs to the API and to the chat form per client address
-  (``RATELIMIT_DEFAULT``, stored in memory or in Redis via ``RATELIMIT_STORAGE_URI``).
+  (``RATELIMIT_DEFAULT``, stored in memory or in Redis via ``RATELIMIT_STORAGE_URI``). A Redis that fails or
+  does not answer within ``REDIS_TIMEOUT`` is left for each process's memory (the same limits, counted per
+  worker) until it answers again: limits fail to memory, never open and never with a 500.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .redis_clients import fail_fast_client, fail_fast_options, is_redis_url, ping
 
 #: Endpoints whose POSTs are rate-limited.
 LIMITED_ENDPOINTS = frozenset({"api.ask", "api.feedback", "web.index", "web.embed"})
@@ -90,6 +94,13 @@ def init_app(app: Flask) -> Limiter:
             _cors(response, origins)
         return response
 
+    storage = app.config["RATELIMIT_STORAGE_URI"]
+    if is_redis_url(storage):  # a hung Redis: fail fast, then count in this process's memory (in-memory fallback)
+        timeout = float(app.config["REDIS_TIMEOUT"])
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {**fail_fast_options(timeout),
+                                                   **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})}
+        client = fail_fast_client(storage, timeout)
+        app.extensions.setdefault("redis_checks", {})["rate_limits"] = lambda: ping(client)
     return Limiter(get_remote_address, app=app, default_limits_exempt_when=_limited_request_exempt)
 
 

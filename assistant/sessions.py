@@ -18,6 +18,8 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
+from .redis_clients import DEFAULT_PAUSE, DEFAULT_TIMEOUT, Breaker, fail_fast_client, ping
+
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 log = logging.getLogger(__name__)
 
@@ -83,36 +85,61 @@ class MemorySessionStore:
 class RedisSessionStore:
     """Sessions in Redis, shared by every worker and host; Redis expires them.
 
-    While Redis cannot be reached, conversations lose their context (each message is answered on its own)
-    instead of failing: ``get`` finds nothing and ``put`` is skipped, with a warning in the log.
+    While Redis cannot be reached or does not answer, conversations lose their context (each message is answered
+    on its own) instead of failing or waiting: ``get`` finds nothing and ``put`` is skipped, with a warning in the
+    log. Every call gives up after ``timeout`` seconds, and after a failure Redis is left alone for ``pause``
+    seconds (see :mod:`assistant.redis_clients`), so a hung Redis costs one request ``timeout`` per pause.
     """
 
-    def __init__(self, url: str, ttl: int = 1800, prefix: str = "forsoksassistenten:session:"):
+    def __init__(self, url: str, ttl: int = 1800, prefix: str = "forsoksassistenten:session:",
+                 timeout: float = DEFAULT_TIMEOUT, pause: float = DEFAULT_PAUSE):
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.client = fail_fast_client(url, timeout)
+        self.breaker = Breaker(pause)
         self.ttl, self.prefix = ttl, prefix
-        self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+
+    def _failed(self, exc: Exception) -> None:
+        self.breaker.failed()
+        log.warning("Øktlageret (Redis) er utilgjengelig: %s; prøver igjen om %g s", type(exc).__name__,
+                    self.breaker.pause)
 
     def get(self, session: str) -> SessionState | None:
         """The state of ``session``, or None when it is unknown, expired or Redis is unreachable."""
+        if not self.breaker.allow():
+            return None
         try:
             raw = self.client.get(self.prefix + session)
         except self._errors as exc:
-            log.warning("Øktlageret (Redis) er utilgjengelig: %s", type(exc).__name__)
+            self._failed(exc)
             return None
+        self.breaker.succeeded()
         return SessionState(**json.loads(raw)) if raw else None
 
     def put(self, session: str, state: SessionState) -> None:
         """Save ``state`` and restart the inactivity clock (skipped while Redis is unreachable)."""
+        if not self.breaker.allow():
+            return
         try:
             self.client.set(self.prefix + session, json.dumps(asdict(state)), ex=self.ttl)
         except self._errors as exc:
-            log.warning("Øktlageret (Redis) er utilgjengelig: %s", type(exc).__name__)
+            self._failed(exc)
+            return
+        self.breaker.succeeded()
+
+    def available(self) -> bool:
+        """Whether Redis answers ``PING`` now (within the timeout); an answer ends a pause at once."""
+        if ping(self.client):
+            self.breaker.succeeded()
+            return True
+        self.breaker.failed()
+        return False
 
 
-def session_store(url: str | None = None, ttl: int = 1800) -> SessionStore:
-    """A Redis store when ``url`` is a ``redis://`` URL, else an in-memory one."""
+def session_store(url: str | None = None, ttl: int = 1800, timeout: float = DEFAULT_TIMEOUT,
+                  pause: float = DEFAULT_PAUSE) -> SessionStore:
+    """A Redis store when ``url`` is a ``redis://`` URL (``timeout`` and ``pause`` as there), else an in-memory one."""
     if url:
-        return RedisSessionStore(url, ttl)
+        return RedisSessionStore(url, ttl, timeout=timeout, pause=pause)
     return MemorySessionStore(ttl)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,3 +92,53 @@ def redis_url() -> str:
     if not _port_open(6379):
         service_unavailable("no Redis server on 127.0.0.1:6379")
     return "redis://127.0.0.1:6379/15"
+
+
+class OwnRedis:
+    """A ``redis-server`` of the test's own on a free loopback port (never the shared one on 6379).
+
+    :meth:`hang` stops the process with SIGSTOP (it accepts connections but never answers), :meth:`resume` lets
+    it go on.
+    """
+
+    def __init__(self, folder: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while not _port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def hang(self) -> None:
+        """SIGSTOP: the server keeps its port, the kernel accepts connections, nothing answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT."""
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        """End the server (resumed first, so that it can act on SIGTERM)."""
+        self.resume()
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+
+@pytest.fixture()
+def own_redis(tmp_path) -> Iterator[OwnRedis]:
+    """A Redis server of this test's own (see :class:`OwnRedis`), or a skip (a failure in CI) without redis-server."""
+    if shutil.which("redis-server") is None:
+        service_unavailable("redis-server is not installed (needed to stop a Redis of the test's own)")
+    server = OwnRedis(tmp_path)
+    yield server
+    server.stop()

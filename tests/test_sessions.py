@@ -1,5 +1,9 @@
+import statistics
+import time
+
 import pytest
 
+from assistant.app import create_app
 from assistant.dialogue import Assistant
 from assistant.sessions import MemorySessionStore, RedisSessionStore, SessionState, session_store, valid_session_id
 
@@ -66,3 +70,49 @@ def test_redis_store_shares_state_and_expires(redis_url):
     assert store.client.ttl(store.prefix + "testsess01") in (0, 1)
     store.client.delete(store.prefix + "testsess01")
     assert other.get("testsess01") is None
+
+
+def test_a_hung_redis_costs_one_short_timeout_then_is_left_alone(own_redis):
+    store = RedisSessionStore(own_redis.url, timeout=0.05, pause=60)
+    store.put("hungsess01", SessionState(topic="varighet"))
+    own_redis.hang()
+    started = time.perf_counter()
+    assert store.get("hungsess01") is None  # timed out: the conversation goes on without context
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(20):
+        store.put("hungsess01", SessionState())
+        assert store.get("hungsess01") is None
+    paused = time.perf_counter() - started
+    assert first < 0.2, f"the first call waited {first:.3f} s"
+    assert paused < 0.05, f"40 calls during the pause took {paused:.3f} s"
+    assert not store.available()
+    own_redis.resume()
+    assert store.available()  # an answer ends the pause at once
+    assert store.get("hungsess01") == SessionState(topic="varighet")
+
+
+def test_health_turns_degraded_and_ask_stays_fast_while_redis_hangs(own_redis, index, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/log.sqlite3",
+                      "RATELIMIT_STORAGE_URI": own_redis.url, "RATELIMIT_DEFAULT": "1000 per minute"},
+                     assistant=Assistant(index, RedisSessionStore(own_redis.url)))
+    client = app.test_client()
+
+    def timed_ask() -> float:
+        started = time.perf_counter()
+        reply = client.post("/api/ask", json={"question": "Kor lenge kan eit forsøk vare?"})
+        assert reply.status_code == 200 and reply.get_json()["id"] == "varighet"
+        return time.perf_counter() - started
+
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "ok" and health["redis"] == {"sessions": True, "rate_limits": True}
+    baseline = statistics.median(timed_ask() for _ in range(5))
+    own_redis.hang()
+    added = [timed_ask() - baseline for _ in range(5)]
+    assert max(added) < 0.2, f"a hung Redis added {[round(a, 3) for a in added]} s"
+    started = time.perf_counter()
+    health = client.get("/api/health").get_json()
+    assert time.perf_counter() - started < 0.5
+    assert health["status"] == "degraded" and health["redis"] == {"sessions": False, "rate_limits": False}
+    own_redis.resume()
+    assert client.get("/api/health").get_json()["status"] == "ok"
