@@ -35,15 +35,21 @@ class GunicornApp(BaseApplication):
         """Apply ``options`` to gunicorn's settings."""
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        self.cfg.set("post_worker_init", self.post_worker_init)
         self.cfg.set("worker_exit", self.worker_exit)
         if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1: its socket path is per user, so
             self.cfg.set("control_socket_disable", True)  # two instances on one host would take each other's
 
+    def post_worker_init(self, _worker: Any) -> None:
+        """gunicorn's hook in a new worker: drain what the question log's spool holds (left by workers before it)."""
+        self.application.extensions["log"].resume()
+
     def worker_exit(self, _server: object, worker: Any) -> None:
-        """gunicorn's hook in a worker that ends: one last try to store the question log's queued records."""
-        lost = self.application.extensions["log"].flush_pending()
-        if lost:
-            worker.log.error("Spørsmålsloggen er fortsatt utilgjengelig: %d spørsmål i køen går tapt", lost)
+        """gunicorn's hook in a worker that ends: one last try to store the question log's spooled records."""
+        waiting = self.application.extensions["log"].drain()
+        if waiting:
+            worker.log.warning("Spørsmålsloggen er fortsatt utilgjengelig: %d spørsmål venter i spoolen og lagres "
+                               "når databasen svarer igjen", waiting)
 
     def load(self) -> Flask:
         """The WSGI application."""

@@ -60,10 +60,12 @@ DEFAULTS: dict[str, object] = {
     # Question log (assistant/database.py): an SQLAlchemy URL, e.g. "postgresql+psycopg://user@host/db"; None: SQLite
     # in the instance folder. Env: DATABASE_URL or ASSISTANT_DATABASE_URL.
     "DATABASE_URL": None,
-    # While the database is unreachable each worker keeps up to LOG_QUEUE_SIZE records in memory (0: none, they are
-    # lost) and tries to store them every LOG_RETRY_SECONDS; /api/health reports pending and dropped records.
-    "LOG_QUEUE_SIZE": 1000,
+    # While the database is unreachable, up to LOG_QUEUE_SIZE records per host wait in a spool file on local disk
+    # (SQLite, fsynced, shared by the host's workers; in LOG_SPOOL_DIR, None: the instance folder; 0: no spool, they
+    # are lost), and the workers try to store them every LOG_RETRY_SECONDS; /api/health reports pending and dropped.
+    "LOG_QUEUE_SIZE": 50_000,
     "LOG_RETRY_SECONDS": 5.0,
+    "LOG_SPOOL_DIR": None,
     # Logged questions older than this many days are deleted once a day by the running app (None or 0: never).
     "RETENTION_DAYS": 90,
     # Editor pages (assistant/editor/, /editor; accounts: `python -m assistant editor add NAME`). Editor logins are

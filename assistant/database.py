@@ -13,14 +13,17 @@ not run yet, so a log whose database was down at start-up heals once the databas
 Errors: every method raises :class:`LogUnavailable` when the database cannot be reached or refuses the
 operation; nothing is dropped silently. The caller (the API) decides how to degrade.
 
-Outages: a log made with ``queue_size`` > 0 (the app's log: ``LOG_QUEUE_SIZE``) keeps the records it cannot
-store because the database is unreachable in a bounded in-memory queue of this process, and a background
-thread stores them every ``retry_seconds`` (``LOG_RETRY_SECONDS``) until the database answers again; the
-visitor gets the ``reply_id`` at once. Retried inserts skip a ``reply_id`` that is already stored, so a record
-is never stored twice. When the queue is full a record is dropped, counted in ``dropped`` and logged as an
-error, and :meth:`QuestionLog.record` raises :class:`LogUnavailable`. :meth:`QuestionLog.status` reports
-all this for ``GET /api/health``. The queue lives in the worker's memory: a worker that is killed, or that
-exits while the database is still down, loses what it holds (``serve.py`` tries a last flush on exit).
+Outages: a log made with a ``spool`` file and ``queue_size`` > 0 (the app's log: ``LOG_QUEUE_SIZE``, the file in
+the instance folder) commits the records it cannot store because the database is unreachable to that file on
+local disk (:mod:`assistant.spool`, fsynced, shared by every worker on the host) before the visitor gets the
+``reply_id``; while records wait there, new ones join them without waiting for the database. A background
+thread in each worker that saw records waiting drains the spool every ``retry_seconds`` (``LOG_RETRY_SECONDS``)
+until the database answers again, one worker at a time. Drained inserts skip a ``reply_id`` that is already
+stored, and a record leaves the spool only after its insert committed, so each record is stored exactly once,
+even when a worker is killed in the middle of a drain; a killed or restarted worker loses nothing. When the
+spool is full a record is dropped, counted in ``dropped`` (in the spool file: for the whole host) and logged
+as an error, and :meth:`QuestionLog.record` raises :class:`LogUnavailable`. :meth:`QuestionLog.status` reports
+all this for ``GET /api/health``.
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ import logging
 import os
 import re
 import secrets
+import socket
 import sqlite3
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -50,6 +53,7 @@ from sqlalchemy.pool import StaticPool
 
 from .config import DEFAULTS
 from .masking import mask, mask_report
+from .spool import Spool, spool_name
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -225,13 +229,14 @@ class QuestionLog:
 
     ``secret`` keys the session hash (the app passes ``SECRET_KEY``); without one a random key is made,
     so sessions can be linked only within this process. ``clock`` returns the current aware time
-    (tests pass a fake one). Creating a log does not connect; see :meth:`migrate`. ``queue_size`` > 0
-    keeps up to that many records in memory while the database is unreachable and retries them every
-    ``retry_seconds`` (see the module docstring).
+    (tests pass a fake one). Creating a log does not connect; see :meth:`migrate`. With a ``spool`` file
+    and ``queue_size`` > 0, up to that many records wait in the spool while the database is unreachable
+    and are stored every ``retry_seconds`` once it answers (see the module docstring).
     """
 
     def __init__(self, url: str, secret: str | None = None, *, clock: Callable[[], datetime] = utcnow,
-                 queue_size: int = 0, retry_seconds: float = float(DEFAULTS["LOG_RETRY_SECONDS"])):
+                 queue_size: int = 0, retry_seconds: float = float(DEFAULTS["LOG_RETRY_SECONDS"]),
+                 spool: str | os.PathLike[str] | None = None):
         self.url = url
         self.engine = _create_engine(url)
         self.clock = clock
@@ -243,12 +248,10 @@ class QuestionLog:
         self.queue_size, self.retry_seconds = queue_size, retry_seconds
         #: Whether the last statement reached the database (None before the first one).
         self.available: bool | None = None
-        #: Records lost since start: the queue was full, or the database refused a queued record.
-        self.dropped = 0
-        self._pending: deque[dict[str, Any]] = deque()
-        self._queue_lock = threading.Lock()
-        self._flush_lock = threading.Lock()
+        #: Where records wait while the database is unreachable (None: nowhere, they are not stored).
+        self.spool = Spool(Path(spool), queue_size) if spool is not None and queue_size > 0 else None
         self._retrier: threading.Thread | None = None
+        self._retrier_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"QuestionLog({engine_url(self.url).render_as_string(hide_password=True)!r})"
@@ -290,9 +293,19 @@ class QuestionLog:
         return result
 
     def _run(self, work: Callable[[sa.Connection], T]) -> T:
-        if self._pending:  # queued records first, so that e.g. feedback finds its reply
-            self.flush_pending()
+        if self._spooled():  # spooled records first, so that e.g. feedback finds its reply
+            self.drain(wait=True)
         return self._execute(work)
+
+    def _spooled(self) -> bool:
+        """Whether records wait in the spool (of any worker on this host)."""
+        if self.spool is None:
+            return False
+        try:
+            return self.spool.pending() > 0
+        except sqlite3.Error as exc:
+            logger.error("Spoolen for spørsmålsloggen (%s) kan ikke leses: %s", self.spool.path, exc)
+            return False
 
     def session_hash(self, session: str | None) -> str | None:
         """The keyed hash (HMAC-SHA256, hex) stored instead of the session id; None for no session."""
@@ -311,52 +324,70 @@ class QuestionLog:
         row = {"reply_id": reply_id, "created_at": self.clock(), "session_hash": self.session_hash(session),
                "question": storable(masked.text), "masked": ",".join(dict.fromkeys(masked.found)), "lang": lang,
                "entry_id": entry_id, "intent": intent, "confidence": float(confidence), "fallback": bool(fallback)}
-        if self.queue_size and self._pending:
-            self._enqueue(row)  # the database is known to be down: do not make the visitor wait for it
+        if self._spooled():
+            self._spool(row)  # the database is down or catching up: join the others, do not wait for it
         else:
             try:
-                self._run(lambda connection: connection.execute(question_log.insert().values(**row)))
+                self._execute(lambda connection: connection.execute(question_log.insert().values(**row)))
             except LogUnavailable as exc:
-                if not (self.queue_size and _transient(exc)):
+                if self.spool is None or not _transient(exc):
                     raise
-                self._enqueue(row)
+                self._spool(row)
         logger.debug("Lagret spørsmål %s: %s", reply_id, masked.text)
         return reply_id
 
-    def _enqueue(self, row: dict[str, Any]) -> None:
-        """Queue ``row`` for the retry thread; raise :class:`LogUnavailable` (and count it) when the queue is full."""
-        with self._queue_lock:
-            if len(self._pending) >= self.queue_size:
-                self.dropped += 1
-                logger.error("Spørsmålsloggen er utilgjengelig og køen er full (%d): ett spørsmål gikk tapt "
-                             "(%d i alt)", self.queue_size, self.dropped)
-                raise LogUnavailable("the question log is unavailable and its queue is full")
-            self._pending.append(row)
-            if self._retrier is None or not self._retrier.is_alive():
-                self._retrier = threading.Thread(target=self._retry_loop, name="question-log-retry", daemon=True)
-                self._retrier.start()
+    def _spool(self, row: dict[str, Any]) -> None:
+        """Commit ``row`` to the spool and see that it is drained; :class:`LogUnavailable` when it cannot be kept."""
+        assert self.spool is not None
+        try:
+            kept = self.spool.add(row)
+        except sqlite3.Error as exc:
+            logger.error("Spørsmålsloggen er utilgjengelig og spoolen (%s) kan ikke skrives: ett spørsmål gikk "
+                         "tapt (%s)", self.spool.path, exc)
+            raise LogUnavailable("the question log and its spool are unavailable") from exc
+        self.resume()
+        if not kept:
+            logger.error("Spørsmålsloggen er utilgjengelig og spoolen er full (%d): ett spørsmål gikk tapt",
+                         self.queue_size)
+            raise LogUnavailable("the question log is unavailable and its spool is full")
+
+    def resume(self) -> None:
+        """Start this process's drain thread if records wait in the spool (a worker's start calls this too)."""
+        with self._retrier_lock:
+            if (self._retrier is not None and self._retrier.is_alive()) or not self._spooled():
+                return
+            self._retrier = threading.Thread(target=self._retry_loop, name="question-log-drain", daemon=True)
+            self._retrier.start()
 
     def _retry_loop(self) -> None:
-        """Every ``retry_seconds``, try to store the queue; stop once it is empty."""
+        """Every ``retry_seconds``, drain the spool (unless another worker is at it); stop once it is empty."""
         while True:
             time.sleep(self.retry_seconds)
-            self.flush_pending()
-            with self._queue_lock:
-                if not self._pending:
+            try:
+                self.drain()
+            except sqlite3.Error as exc:
+                logger.error("Spoolen for spørsmålsloggen kan ikke tømmes: %s", exc)
+            with self._retrier_lock:
+                if not self._spooled():
                     self._retrier = None
                     return
 
-    def flush_pending(self) -> int:
-        """Try to store the queued records now, oldest first; return how many are still queued."""
-        with self._flush_lock:
-            with self._queue_lock:
-                batch = list(self._pending)
-            if batch:
-                done = self._store_batch(batch)
-                with self._queue_lock:
-                    for _ in range(done):
-                        self._pending.popleft()
-            return len(self._pending)
+    def drain(self, wait: bool = False, batch: int = 500) -> int:
+        """Store the spooled records, oldest first, ``batch`` at a time; return how many still wait.
+
+        One drainer at a time on the host: ``wait`` waits for another one to finish, else this returns at once.
+        """
+        if self.spool is None:
+            return 0
+        with self.spool.draining(wait) as drainer:
+            while drainer:
+                rows = self.spool.oldest(batch)
+                done = self._store_batch(rows) if rows else 0
+                if done:
+                    self.spool.remove([row["reply_id"] for row in rows[:done]])
+                if done < len(rows) or len(rows) < batch:
+                    break
+        return self.spool.pending()
 
     def _store_batch(self, rows: list[dict[str, Any]]) -> int:
         """Store ``rows``; return how many of the first rows are done with (stored, or refused and dropped)."""
@@ -366,7 +397,7 @@ class QuestionLog:
             if _transient(exc):
                 return 0
         else:
-            logger.info("Lagret %d spørsmål fra køen", len(rows))
+            logger.info("Lagret %d spørsmål fra spoolen", len(rows))
             return len(rows)
         for done, row in enumerate(rows):  # the database refused the batch: find the rows it refuses
             try:
@@ -374,8 +405,8 @@ class QuestionLog:
             except LogUnavailable as exc:
                 if _transient(exc):
                     return done
-                self.dropped += 1
-                logger.error("Spørsmålsloggen avviste et spørsmål fra køen; det gikk tapt (%d i alt)", self.dropped)
+                self.spool.count_dropped()  # type: ignore[union-attr]
+                logger.error("Spørsmålsloggen avviste et spørsmål fra spoolen; det gikk tapt")
         return len(rows)
 
     def ping(self) -> bool:
@@ -387,14 +418,23 @@ class QuestionLog:
         return True
 
     def status(self) -> dict[str, Any]:
-        """The log's state for ``GET /api/health``: ``available``, ``pending`` (queued), ``dropped``, ``queue_size``.
+        """The log's state for ``GET /api/health``, for this host (every worker): ``host``, ``available``, ``pending``
+        (records in the spool), ``dropped`` (records lost since the spool file was made), ``queue_size``.
 
-        Probes the database unless records are queued (the retry thread is probing then).
+        Probes the database unless records wait (a drain thread is probing then; this starts one here if none runs).
         """
-        if not self._pending:
+        pending, dropped = 0, 0
+        if self.spool is not None:
+            try:
+                pending, dropped = self.spool.pending(), self.spool.dropped()
+            except sqlite3.Error as exc:
+                logger.error("Spoolen for spørsmålsloggen (%s) kan ikke leses: %s", self.spool.path, exc)
+        if pending:
+            self.resume()
+        else:
             self.ping()
-        return {"available": bool(self.available), "pending": len(self._pending), "dropped": self.dropped,
-                "queue_size": self.queue_size}
+        return {"host": socket.gethostname(), "available": bool(self.available), "pending": pending,
+                "dropped": dropped, "queue_size": self.queue_size}
 
     def add_feedback(self, reply_id: str, helpful: bool, comment: str | None = None) -> bool:
         """Store the visitor's feedback on ``reply_id`` (the comment masked); False when it is unknown.
@@ -483,9 +523,11 @@ def open_log(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -
     """
     url = (config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
            or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}")
+    spool = Path(config.get("LOG_SPOOL_DIR") or instance_path).resolve() / spool_name(
+        engine_url(str(url)).render_as_string(hide_password=True))
     return QuestionLog(str(url), str(config.get("SECRET_KEY") or "") or None,
                        queue_size=int(config.get("LOG_QUEUE_SIZE", DEFAULTS["LOG_QUEUE_SIZE"])),
-                       retry_seconds=float(config.get("LOG_RETRY_SECONDS", DEFAULTS["LOG_RETRY_SECONDS"])))
+                       retry_seconds=float(config.get("LOG_RETRY_SECONDS", DEFAULTS["LOG_RETRY_SECONDS"])), spool=spool)
 
 
 def init_app(app: Flask) -> QuestionLog:

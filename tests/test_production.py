@@ -4,9 +4,11 @@ PostgreSQL and Redis on localhost.
 (a) A worker killed with SIGKILL in the middle of the load: the others keep answering, gunicorn starts a
     new one, and the question log holds every answered question exactly once.
 (b) PostgreSQL goes away (a TCP proxy between the app and the server is stopped) and comes back: questions
-    are still answered, ``/api/health`` reports the degraded log, the records are queued in the worker and
-    stored once the database answers again; a full queue drops records and counts them.
-Redis goes away and comes back: questions are still answered, only without the conversation's context.
+    are still answered, ``/api/health`` reports the degraded log, the records wait in the host's spool file and
+    are stored once the database answers again; a full spool drops records and counts them. Workers killed
+    (SIGKILL) and reloaded (SIGHUP) during a 15 s outage under load lose no answered question.
+Redis goes away and comes back: questions are still answered, only without the conversation's context; a Redis
+of the test's own stopped with SIGSTOP (hung, not refusing) adds little to a request and turns health degraded.
 (c) A missing or corrupt index at start is rebuilt before the service answers; content that cannot be built
     stops the start with the reason and exit status 1, even when an older index lies in the build folder.
 
@@ -22,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -34,7 +37,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assistant.database import LogUnavailable, QuestionLog, engine_url, question_log
+from assistant.database import LogUnavailable, QuestionLog, engine_url, open_log, question_log
 from assistant.index import INDEX_FILE, save_index
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,6 +82,7 @@ class Server:
     """``python serve.py`` in its own process group; its output goes to a file."""
 
     def __init__(self, folder: Path, env: dict[str, str], workers: int = 2, threads: int = 4):
+        env = {"ASSISTANT_LOG_SPOOL_DIR": str(folder), **env}  # servers of one test share a host's spool
         self.port = free_port()
         self.output_file = folder / f"serve-{self.port}.log"
         with self.output_file.open("wb") as out:
@@ -341,25 +345,30 @@ def test_a_worker_killed_under_load_is_replaced_and_no_answered_question_is_lost
 
 # --- (b) the database goes away and comes back -------------------------------------------------------------
 
-def test_the_log_queues_records_while_postgresql_is_away_and_stores_each_once_when_back(proxy, schema):
-    log = QuestionLog(schema.via(proxy.port), "k", queue_size=5, retry_seconds=0.2)
+def counts(status: dict) -> dict:
+    """The log status without the host name."""
+    return {key: value for key, value in status.items() if key != "host"}
+
+
+def test_the_log_spools_records_while_postgresql_is_away_and_stores_each_once_when_back(proxy, schema, tmp_path):
+    log = QuestionLog(schema.via(proxy.port), "k", queue_size=5, retry_seconds=0.2, spool=tmp_path / "spool")
     fields = {"session": "s1", "lang": "nb", "intent": None, "confidence": 0.5, "fallback": False}
     try:
         first = log.record(question="før", entry_id="a", **fields)
-        assert log.status() == {"available": True, "pending": 0, "dropped": 0, "queue_size": 5}
+        assert counts(log.status()) == {"available": True, "pending": 0, "dropped": 0, "queue_size": 5}
         proxy.stop()
         queued = [log.record(question=f"under {i}", entry_id="a", **fields) for i in range(4)]
         refused = log.record(question="for lang id", entry_id="x" * 300, **fields)  # PostgreSQL will refuse it
         with pytest.raises(LogUnavailable):
             log.record(question="full kø", entry_id="a", **fields)
-        assert log.status() == {"available": False, "pending": 5, "dropped": 1, "queue_size": 5}
+        assert counts(log.status()) == {"available": False, "pending": 5, "dropped": 1, "queue_size": 5}
         with schema.engine.begin() as connection:  # as if a commit had arrived but its reply was lost
             connection.execute(question_log.insert().values(
                 reply_id=queued[0], created_at=log.clock(), question="under 0", lang="nb", confidence=0.5,
                 fallback=False))
         proxy.start()
         assert wait_for(lambda: log.status()["pending"] == 0, 10), log.status()
-        assert log.status() == {"available": True, "pending": 0, "dropped": 2, "queue_size": 5}
+        assert counts(log.status()) == {"available": True, "pending": 0, "dropped": 2, "queue_size": 5}
         stored = schema.reply_ids()
         assert sorted(stored) == sorted([first, *queued]) and refused not in stored
         assert log.add_feedback(queued[1], True, None)
@@ -367,8 +376,8 @@ def test_the_log_queues_records_while_postgresql_is_away_and_stores_each_once_wh
         log.engine.dispose()
 
 
-def test_while_postgresql_is_away_the_service_answers_reports_degraded_and_stores_the_queue_later(
-        serve, built, schema, proxy):
+def test_while_postgresql_is_away_the_service_answers_reports_degraded_and_stores_the_spool_later(
+        serve, built, schema, proxy, tmp_path):
     server = serve(server_env(BUILD_DIR=built, DATABASE_URL=schema.via(proxy.port), LOG_QUEUE_SIZE=5,
                               LOG_RETRY_SECONDS=0.3, RATELIMIT_ENABLED="false"), workers=1, threads=4)
     assert server.wait_ready()["status"] == "ok"
@@ -379,23 +388,28 @@ def test_while_postgresql_is_away_the_service_answers_reports_degraded_and_store
     assert all(status == 200 and body["answer"] for status, body in during)
     reply_ids = [body["reply_id"] for _, body in during]
     queued, lost = reply_ids[:5], reply_ids[5:]
-    assert all(queued) and lost == [None, None], "five fit in the queue; the rest are dropped and counted"
+    assert all(queued) and lost == [None, None], "five fit in the spool; the rest are dropped and counted"
     health = server.wait_ready(10)
     assert health["status"] == "degraded"
-    assert health["log"] == {"available": False, "pending": 5, "dropped": 2, "queue_size": 5}
+    assert counts(health["log"]) == {"available": False, "pending": 5, "dropped": 2, "queue_size": 5}
     status, body = call(server.port, "POST", "/api/feedback", {"reply_id": queued[0], "helpful": True})
     assert status == 503 and body["error"]["code"] == "feedback_unavailable"
 
     proxy.start()
     healed = wait_for(lambda: (h := server.wait_ready(10))["status"] == "ok" and h, 15)
-    assert healed and healed["log"] == {"available": True, "pending": 0, "dropped": 2, "queue_size": 5}
+    assert healed and counts(healed["log"]) == {"available": True, "pending": 0, "dropped": 2, "queue_size": 5}
     assert sorted(schema.reply_ids()) == sorted(before + queued)
     assert call(server.port, "POST", "/api/feedback", {"reply_id": queued[0], "helpful": True})[0] == 204
 
-    proxy.stop()  # away again when the worker stops: its last attempt fails, and the loss is logged
-    assert ask(server.port, "Hvem kan søke?")[1]["reply_id"]
+    proxy.stop()  # away again when the worker stops: its last attempt fails, the record stays in the spool
+    last = ask(server.port, "Hvem kan søke?")[1]["reply_id"]
+    assert last
     server.stop()
-    assert "1 spørsmål i køen går tapt" in server.output()
+    assert "1 spørsmål venter i spoolen" in server.output()
+    proxy.start()  # the next start on this host stores it
+    log = open_log({"DATABASE_URL": schema.via(proxy.port), "LOG_SPOOL_DIR": str(tmp_path)}, tmp_path)
+    assert log.drain() == 0 and last in schema.reply_ids()
+    log.engine.dispose()
 
 
 def test_while_redis_is_away_questions_are_answered_without_conversation_context(serve, built, redis_url, tmp_path):
@@ -423,6 +437,104 @@ def test_while_redis_is_away_questions_are_answered_without_conversation_context
         assert wait_for(remembered, 15)
     finally:
         redis.stop()
+
+
+@pytest.mark.slow
+def test_workers_killed_and_reloaded_during_a_postgresql_outage_lose_no_answered_question(serve, built, schema,
+                                                                                         proxy):
+    """Load for 22 s; PostgreSQL away from 2 s to 17 s; a worker killed (SIGKILL) at 5 s, all reloaded (SIGHUP)
+    at 9 s. Every answered question ends up in the log exactly once (before the spool: 68 and 282 were lost)."""
+    server = serve(server_env(BUILD_DIR=built, DATABASE_URL=schema.via(proxy.port), LOG_RETRY_SECONDS=0.5,
+                              RATELIMIT_ENABLED="false"), workers=2, threads=4)
+    server.wait_ready()
+    workers = wait_for(lambda: pids if len(pids := server.worker_pids()) == 2 else None, 15)
+    assert workers, server.output()[-2000:]
+    start = time.monotonic()
+    seen: dict[str, object] = {}
+
+    def faults() -> None:
+        def at(second: float) -> None:
+            time.sleep(max(0.0, start + second - time.monotonic()))
+
+        at(2)
+        proxy.stop()
+        at(5)
+        os.kill(min(workers), signal.SIGKILL)
+        seen["killed_at"] = time.monotonic()
+        at(9)
+        os.kill(server.process.pid, signal.SIGHUP)  # gunicorn replaces every worker gracefully
+        seen["reloaded_at"] = time.monotonic()
+        at(14)
+        seen["health"] = call(server.port, "GET", "/api/health")[1]
+        at(17)
+        proxy.start()
+
+    fault_thread = threading.Thread(target=faults)
+    fault_thread.start()
+    outcomes = run_load(server.port, seconds=22.0, clients=6)
+    fault_thread.join()
+
+    answered = [o for o in outcomes if o.status == 200]
+    during = [o for o in answered if start + 2 < o.started < start + 17]
+    failed = [o for o in outcomes if o.status != 200]
+    assert len(during) > 30, f"only {len(during)} answered during the outage"
+    assert all(o.status == 0 for o in failed), "only requests cut off by the kill may fail (no 5xx)"
+    assert len(failed) <= 8, f"{len(failed)} failed: more than the requests in flight on the killed worker"
+    assert all(o.reply_id for o in answered), "every answer got a reply_id: its record was kept"
+    during_outage = seen["health"]
+    assert during_outage["status"] == "degraded" and during_outage["log"]["pending"] > 0, during_outage
+    assert not set(workers) & server.worker_pids(), "the reload replaced every worker"
+
+    healed = wait_for(lambda: (h := server.wait_ready(10))["log"]["pending"] == 0 and h, 30)
+    assert healed and healed["status"] == "ok" and healed["log"]["dropped"] == 0, healed
+    stored = schema.reply_ids()
+    answered_ids = {o.reply_id for o in answered}
+    assert len(stored) == len(set(stored)), "a record was stored twice"
+    assert answered_ids <= set(stored), f"{len(answered_ids - set(stored))} answered questions are not in the log"
+    assert len(set(stored) - answered_ids) <= len(failed), "only a request cut off after it was logged adds a row"
+    spooled = during_outage["log"]["pending"]
+    print(f"\noutage 15 s, kill -9 + HUP: {len(answered)} answered ({len(during)} during the outage, {spooled} "
+          f"spooled at 14 s), {len(failed)} cut off, {len(stored)} log rows, "
+          f"{len(answered_ids - set(stored))} lost, {len(stored) - len(set(stored))} doubled")
+
+
+@pytest.mark.slow
+def test_a_hung_redis_adds_little_to_a_request_and_turns_health_degraded(serve, built, own_redis, tmp_path):
+    """A Redis of the test's own (sessions and rate limits) stopped with SIGSTOP: it accepts connections and never
+    answers. Before the timeouts this stalled every /api/ask for seconds (2 s per session read, retried)."""
+    server = serve(server_env(BUILD_DIR=built, DATABASE_URL=f"sqlite:///{tmp_path / 'log.sqlite3'}",
+                              SESSION_STORE_URL=own_redis.url, RATELIMIT_STORAGE_URI=own_redis.url,
+                              RATELIMIT_DEFAULT="100000 per minute"), workers=2, threads=2)
+    assert server.wait_ready()["redis"] == {"sessions": True, "rate_limits": True}
+
+    def timed_ask(session: str | None = None) -> tuple[float, dict]:
+        started = time.perf_counter()
+        status, body = ask(server.port, "Kan du svare på nynorsk?" if session is None else "Hvem kan søke?", session)
+        assert status == 200 and body["answer"]
+        return time.perf_counter() - started, body
+
+    baseline = statistics.median(timed_ask()[0] for _ in range(20))
+    own_redis.hang()
+    stalled = [timed_ask()[0] for _ in range(30)]
+    started = time.perf_counter()
+    status, health = call(server.port, "GET", "/api/health")
+    health_seconds = time.perf_counter() - started
+    added = max(stalled) - baseline
+    print(f"\nhung Redis: ask median {baseline * 1000:.0f} ms before, median {statistics.median(stalled) * 1000:.0f} "
+          f"ms / max {max(stalled) * 1000:.0f} ms while stopped (+{added * 1000:.0f} ms at worst); "
+          f"/api/health {health_seconds * 1000:.0f} ms")
+    assert added < 0.2, f"a hung Redis added {added:.3f} s to a request"
+    assert status == 200 and health["status"] == "degraded" and health_seconds < 1.0
+    assert health["redis"] == {"sessions": False, "rate_limits": False}
+
+    own_redis.resume()
+    assert wait_for(lambda: server.wait_ready(10)["status"] == "ok", 15)
+
+    def remembered() -> bool:
+        _, switched = timed_ask()
+        return timed_ask(switched["session"])[1]["lang"] == "nn"
+
+    assert wait_for(remembered, 15, step=0.5), "conversations use Redis again once it answers"
 
 
 # --- (c) a missing, corrupt or unbuildable index at start ---------------------------------------------------
