@@ -10,6 +10,7 @@ from flask import Flask
 from .config import DEFAULTS, build_dir, content_root
 from .dialogue import Assistant, open_assistant
 from .index import Progress
+from .redis_clients import RedisCheck
 from .reload import IndexWatcher
 from .sessions import RedisSessionStore, session_store
 
@@ -53,7 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
             watcher.check()  # a before_request function must return None, or Flask takes its value as the response
     app.extensions["assistant"] = assistant
     if isinstance(assistant.sessions, RedisSessionStore):  # /api/health pings it
-        app.extensions.setdefault("redis_checks", {})["sessions"] = assistant.sessions.available
+        app.extensions.setdefault("redis_checks", {})["sessions"] = RedisCheck(
+            assistant.sessions.url, float(app.config["REDIS_TIMEOUT"]), float(app.config["REDIS_RETRY_SECONDS"]))
 
     from . import api, database, editor, security, web
 

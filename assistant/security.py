@@ -20,7 +20,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .redis_clients import fail_fast_client, fail_fast_options, is_redis_url, ping
+from .redis_clients import RedisCheck, guarded_pool, is_redis_url
 
 #: Endpoints whose POSTs are rate-limited.
 LIMITED_ENDPOINTS = frozenset({"api.ask", "api.feedback", "web.index", "web.embed"})
@@ -97,10 +97,10 @@ def init_app(app: Flask) -> Limiter:
     storage = app.config["RATELIMIT_STORAGE_URI"]
     if is_redis_url(storage):  # a hung Redis: fail fast, then count in this process's memory (in-memory fallback)
         timeout = float(app.config["REDIS_TIMEOUT"])
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {**fail_fast_options(timeout),
+        pause = float(app.config["REDIS_RETRY_SECONDS"])
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"connection_pool": guarded_pool(storage, timeout, pause),
                                                    **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})}
-        client = fail_fast_client(storage, timeout)
-        app.extensions.setdefault("redis_checks", {})["rate_limits"] = lambda: ping(client)
+        app.extensions.setdefault("redis_checks", {})["rate_limits"] = RedisCheck(storage, timeout, pause)
     return Limiter(get_remote_address, app=app, default_limits_exempt_when=_limited_request_exempt)
 
 

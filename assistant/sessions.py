@@ -18,7 +18,9 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from .redis_clients import DEFAULT_PAUSE, DEFAULT_TIMEOUT, Breaker, fail_fast_client, ping
+import redis
+
+from .redis_clients import DEFAULT_PAUSE, DEFAULT_TIMEOUT, Paused, guarded_pool
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 log = logging.getLogger(__name__)
@@ -88,53 +90,34 @@ class RedisSessionStore:
     While Redis cannot be reached or does not answer, conversations lose their context (each message is answered
     on its own) instead of failing or waiting: ``get`` finds nothing and ``put`` is skipped, with a warning in the
     log. Every call gives up after ``timeout`` seconds, and after a failure Redis is left alone for ``pause``
-    seconds (see :mod:`assistant.redis_clients`), so a hung Redis costs one request ``timeout`` per pause.
+    seconds (:func:`assistant.redis_clients.guarded_pool`), so a hung Redis costs one request one ``timeout``.
     """
 
     def __init__(self, url: str, ttl: int = 1800, prefix: str = "forsoksassistenten:session:",
                  timeout: float = DEFAULT_TIMEOUT, pause: float = DEFAULT_PAUSE):
-        import redis
+        self.client = redis.Redis(connection_pool=guarded_pool(url, timeout, pause))
+        self.url, self.ttl, self.prefix = url, ttl, prefix
 
-        self.client = fail_fast_client(url, timeout)
-        self.breaker = Breaker(pause)
-        self.ttl, self.prefix = ttl, prefix
-        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
-
-    def _failed(self, exc: Exception) -> None:
-        self.breaker.failed()
-        log.warning("Øktlageret (Redis) er utilgjengelig: %s; prøver igjen om %g s", type(exc).__name__,
-                    self.breaker.pause)
+    @staticmethod
+    def _unavailable(exc: Exception) -> None:
+        if not isinstance(exc, Paused):  # said once per failure, not on every call of the pause after it
+            log.warning("Øktlageret (Redis) er utilgjengelig: %s", type(exc).__name__)
 
     def get(self, session: str) -> SessionState | None:
         """The state of ``session``, or None when it is unknown, expired or Redis is unreachable."""
-        if not self.breaker.allow():
-            return None
         try:
             raw = self.client.get(self.prefix + session)
-        except self._errors as exc:
-            self._failed(exc)
+        except (redis.RedisError, OSError) as exc:
+            self._unavailable(exc)
             return None
-        self.breaker.succeeded()
         return SessionState(**json.loads(raw)) if raw else None
 
     def put(self, session: str, state: SessionState) -> None:
         """Save ``state`` and restart the inactivity clock (skipped while Redis is unreachable)."""
-        if not self.breaker.allow():
-            return
         try:
             self.client.set(self.prefix + session, json.dumps(asdict(state)), ex=self.ttl)
-        except self._errors as exc:
-            self._failed(exc)
-            return
-        self.breaker.succeeded()
-
-    def available(self) -> bool:
-        """Whether Redis answers ``PING`` now (within the timeout); an answer ends a pause at once."""
-        if ping(self.client):
-            self.breaker.succeeded()
-            return True
-        self.breaker.failed()
-        return False
+        except (redis.RedisError, OSError) as exc:
+            self._unavailable(exc)
 
 
 def session_store(url: str | None = None, ttl: int = 1800, timeout: float = DEFAULT_TIMEOUT,
