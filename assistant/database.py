@@ -299,13 +299,17 @@ class QuestionLog:
 
     def _spooled(self) -> bool:
         """Whether records wait in the spool (of any worker on this host)."""
+        return self._waiting() > 0
+
+    def _waiting(self) -> int:
+        """How many records wait in the spool (0 without a spool, or when it cannot be read: logged)."""
         if self.spool is None:
-            return False
+            return 0
         try:
-            return self.spool.pending() > 0
+            return self.spool.pending()
         except sqlite3.Error as exc:
             logger.error("Spoolen for spørsmålsloggen (%s) kan ikke leses: %s", self.spool.path, exc)
-            return False
+            return 0
 
     def session_hash(self, session: str | None) -> str | None:
         """The keyed hash (HMAC-SHA256, hex) stored instead of the session id; None for no session."""
@@ -363,10 +367,7 @@ class QuestionLog:
         """Every ``retry_seconds``, drain the spool (unless another worker is at it); stop once it is empty."""
         while True:
             time.sleep(self.retry_seconds)
-            try:
-                self.drain()
-            except sqlite3.Error as exc:
-                logger.error("Spoolen for spørsmålsloggen kan ikke tømmes: %s", exc)
+            self.drain()
             with self._retrier_lock:
                 if not self._spooled():
                     self._retrier = None
@@ -379,15 +380,18 @@ class QuestionLog:
         """
         if self.spool is None:
             return 0
-        with self.spool.draining(wait) as drainer:
-            while drainer:
-                rows = self.spool.oldest(batch)
-                done = self._store_batch(rows) if rows else 0
-                if done:
-                    self.spool.remove([row["reply_id"] for row in rows[:done]])
-                if done < len(rows) or len(rows) < batch:
-                    break
-        return self.spool.pending()
+        try:
+            with self.spool.draining(wait) as drainer:
+                while drainer:
+                    rows = self.spool.oldest(batch)
+                    done = self._store_batch(rows) if rows else 0
+                    if done:
+                        self.spool.remove([row["reply_id"] for row in rows[:done]])
+                    if done < len(rows) or len(rows) < batch:
+                        break
+        except (sqlite3.Error, OSError) as exc:
+            logger.error("Spoolen for spørsmålsloggen (%s) kan ikke tømmes: %s", self.spool.path, exc)
+        return self._waiting()
 
     def _store_batch(self, rows: list[dict[str, Any]]) -> int:
         """Store ``rows``; return how many of the first rows are done with (stored, or refused and dropped)."""

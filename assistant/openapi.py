@@ -127,14 +127,16 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                                           "eller Redis svarer ikke."},
                 "index": {"type": "string"},
                 "entries": {"type": "integer", "minimum": 0},
-                "log": {"type": "object", "required": ["available", "pending", "dropped", "queue_size"],
-                        "description": "Spørsmålsloggen i denne arbeideren.",
+                "log": {"type": "object", "required": ["host", "available", "pending", "dropped", "queue_size"],
+                        "description": "Spørsmålsloggen på denne maskinen (alle arbeiderne).",
                         "properties": {
+                            "host": {"type": "string"},
                             "available": {"type": "boolean"},
                             "pending": {"type": "integer", "minimum": 0,
-                                        "description": "Spørsmål i kø til databasen svarer igjen."},
+                                        "description": "Spørsmål som venter i spoolen på disk til databasen svarer."},
                             "dropped": {"type": "integer", "minimum": 0,
-                                        "description": "Spørsmål som gikk tapt siden start (full kø)."},
+                                        "description": "Spørsmål som gikk tapt (full spool, eller avvist av "
+                                                       "databasen) siden spoolen ble laget."},
                             "queue_size": {"type": "integer", "minimum": 0}}},
                 "redis": {"type": "object", "additionalProperties": {"type": "boolean"},
                           "description": "For hver del som ligger i Redis (sessions, rate_limits): om Redis svarte "
