@@ -416,14 +416,15 @@ def _job_or_404(job_id: str) -> dict[str, Any]:
 @bp.get("/jobs/<job_id>")
 def job(job_id: str) -> str:
     """A publish job: running, accepted (with the numbers), refused (with the numbers) or invalid."""
-    return render_template("editor/job.html", job=_job_or_404(job_id), metric_rows=METRIC_ROWS)
+    return render_template("editor/job.html", job=_job_or_404(job_id), metric_rows=METRIC_ROWS,
+                           typical_seconds=ext().publisher.jobs.last_duration())
 
 
 @bp.get("/jobs/<job_id>/status.json")
 def job_status(job_id: str) -> Response:
     """The job's state, for the page's script to know when to reload."""
     job = _job_or_404(job_id)
-    return jsonify(state=job["state"], step=job.get("step", ""))
+    return jsonify(state=job["state"], step=job.get("step", ""), elapsed=job.get("elapsed"))
 
 
 # --- dashboard and exports -----------------------------------------------------------------------------
