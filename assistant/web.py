@@ -199,7 +199,7 @@ def _page_url(endpoint: str, session: str | None, **extra: str) -> str:
     return url_for(endpoint, **options, **({"s": session} if session else {}), **extra) + "#svar"
 
 
-def _handle_post(endpoint: str) -> Response | tuple[str, int]:
+def _handle_post(endpoint: str) -> Response | tuple[str, int, dict[str, str]]:
     """Answer the form's question or record its feedback, then redirect to the conversation (POST–redirect–GET).
 
     An invalid form is shown at once, with its message and the conversation so far.
@@ -225,8 +225,12 @@ def _endpoint_lang(endpoint: str) -> str:
     return embed_options().get("lang", "nb") if endpoint == "web.embed" else page_lang()
 
 
-def render_chat(endpoint: str, context: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
-    """Render the chat page (``web.index``) or the embed page (``web.embed``) with the conversation of its session."""
+def render_chat(endpoint: str, context: dict[str, Any] | None = None,
+                status: int = 200) -> tuple[str, int, dict[str, str]]:
+    """Render the chat page (``web.index``) or the embed page (``web.embed``) with the conversation of its session.
+
+    A page showing a conversation is never cached (``Cache-Control: no-store``): Back and Reload ask again.
+    """
     context = dict(context or {})
     options = embed_options() if endpoint == "web.embed" else {"lang": "nn"} if page_lang() == "nn" else {}
     lang = options.get("lang", "nb")
@@ -237,14 +241,15 @@ def render_chat(endpoint: str, context: dict[str, Any] | None = None, status: in
     suggestions = last["suggestions"] if last and last["suggestions"] else _starters(lang)
     template = "embed.html" if endpoint == "web.embed" else "chat.html"
     return render_template(
-        template, t=t, lang=lang, options=options, title=options.get("title", t["name"]),
+        template, t=t, texts=TEXTS, lang=lang, options=options, title=options.get("title", t["name"]),
         action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT, exchanges=exchanges,
         thanked=request.args.get("takk"), other_lang="nn" if lang == "nb" else "nb",
-        enhance=request.method == "GET" and not session, **context), status
+        enhance=request.method == "GET" and not session, **context), status, \
+        {"Cache-Control": "no-store"} if session else {}
 
 
 @bp.route("/", methods=["GET", "POST"])
-def index() -> Response | tuple[str, int]:
+def index() -> Response | tuple[str, int, dict[str, str]]:
     """The full-page chat for the assistant's own site."""
     if request.method == "POST":
         return _handle_post("web.index")
@@ -252,7 +257,7 @@ def index() -> Response | tuple[str, int]:
 
 
 @bp.route("/embed", methods=["GET", "POST"])
-def embed() -> Response | tuple[str, int]:
+def embed() -> Response | tuple[str, int, dict[str, str]]:
     """The chat alone, for an ``<iframe>`` on sites whose CSP does not allow our script."""
     if request.method == "POST":
         return _handle_post("web.embed")

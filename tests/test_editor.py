@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from assistant.app import create_app
 from assistant.database import Record
 from assistant.dialogue import Assistant
 from assistant.editor import auth, charts, content, dashboard, export
-from assistant.editor.publish import Change, gate_reasons
+from assistant.editor.publish import Change, baseline_ready, gate_reasons, warm_baseline
 from assistant.editor.queue import (
     Question,
     cluster_questions,
@@ -481,6 +482,15 @@ def test_the_result_page_flags_a_rise_in_out_of_scope_answers_and_shows_the_time
     html = logged_in.get(f"/editor/jobs/{job['id']}").get_data(as_text=True)
     assert 'id="oos-rise"' not in html and 'class="worse"' not in html
     assert jobs.last_duration() == 61.4
+
+
+def test_opening_the_queue_grades_the_development_set_in_the_background(index, logged_in):
+    logged_in.get("/editor/")
+    thread = next((t for t in threading.enumerate() if t.name == "baseline-warm"), None)
+    if thread:
+        thread.join(600)
+    assert baseline_ready(index)  # a publish now skips the largest step
+    assert warm_baseline(index) is None  # once per index
 
 
 def test_log_export_opens_in_excel_and_defuses_formulas(client, logged_in):

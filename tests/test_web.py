@@ -55,7 +55,8 @@ def test_posting_a_question_redirects_to_the_whole_conversation(client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "Kor lenge kan eit forsøk vare?" in html and "4 år" in html
-    assert re.search(r'<div class="msg msg-bot" id="svar" tabindex="-1" lang="nn">', html)  # målform on the bubble
+    assert '<div class="exchange" id="svar" tabindex="-1">' in html  # the page opens at the newest exchange
+    assert '<div class="msg msg-bot" lang="nn">' in html  # the målform on the bubble
     assert re.search(r'<p class="source">Kjelde: <a href="https://', html)
     assert 'name="reply_id"' in html  # the feedback form
     assert '<script src="/widget.js"' not in html  # a conversation page stays a plain form

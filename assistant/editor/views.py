@@ -38,7 +38,7 @@ from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Phrasing, Source,
 from ..web import web_dir
 from . import charts, dashboard, export
 from .auth import SESSION_EDITOR, check_csrf, csrf_token, log_in, log_out, safe_next, weak_secret
-from .publish import Busy, Change, Publisher
+from .publish import Busy, Change, Publisher, warm_baseline
 from .queue import (
     Question,
     cluster_questions,
@@ -216,6 +216,7 @@ def _suggested_phrasing(text: str) -> str:
 @bp.get("/")
 def queue() -> str:
     """The review queue: clusters of similar questions, largest first."""
+    warm_baseline(assistant().index)  # an editor here may publish soon: grade the development set now
     questions = _queue()
     groups = cluster_questions(questions, float(current_app.config["EDITOR_CLUSTER_DISTANCE"]))
     return render_template("editor/queue.html", clusters=with_nearest(groups[:MAX_CLUSTERS], assistant()),
