@@ -466,7 +466,7 @@ def test_dashboard_tables_list_only_days_with_questions(client, logged_in):
 
 def test_the_result_page_flags_a_rise_in_out_of_scope_answers_and_shows_the_time(app, logged_in):
     jobs = app.extensions["editor"].publisher.jobs
-    metrics = {"n": 100, "top1": 0.9, "answered_rate": 0.8}
+    metrics = {"n": 100, "top1": 0.9, "recall_at_3": 0.97, "answered_rate": 0.8}
     job = {"id": "a" * 32, "editor": NAME, "summary": "FAQ x: ny formulering", "entry_id": "x", "state": "accepted",
            "step": "", "started": 0, "finished": 1, "message": "Publisert.", "problems": [], "reasons": [],
            "before": {**metrics, "oos_false_answer_rate": 0.037}, "after": {**metrics, "oos_false_answer_rate": 0.047},

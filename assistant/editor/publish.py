@@ -461,7 +461,6 @@ class Publisher:
             log.warning("Innholdet endret seg under publiseringen; indeksen beholder hashen fra staging")
         save_index(new_index, self.build_dir)
         assistant.index = new_index
-        warm_baseline(new_index)  # ready for the next publish
         message = "Endringen er publisert, og assistenten svarer nå fra den nye indeksen."
         if store is not None and change.reply_ids:
             try:

@@ -425,7 +425,7 @@ def job(job_id: str) -> str:
 def job_status(job_id: str) -> Response:
     """The job's state, for the page's script to know when to reload."""
     job = _job_or_404(job_id)
-    return jsonify(state=job["state"], step=job.get("step", ""), elapsed=job.get("elapsed"))
+    return jsonify(state=job["state"], step=job.get("step", ""))
 
 
 # --- dashboard and exports -----------------------------------------------------------------------------
