@@ -445,8 +445,7 @@
     state.lang = lang;
     save();
     build();
-    panel.hidden = !inline && !state.open;
-    launcher?.setAttribute("aria-expanded", String(!panel.hidden));
+    if (launcher && state.open) setOpen(true, false);
     showMenu(true);
     menu.querySelector(".fa-lang").focus();
   }

@@ -157,6 +157,8 @@ def test_opening_notice_language_switch_and_lang_on_every_bubble(page, host_serv
     switch.click()
     expect(page.get_by_role("button", name="Bokmål")).to_be_focused()  # the menu stays open, now in Nynorsk
     expect(page.locator(".fa").first).to_have_attribute("lang", "nn")
+    expect(page.locator(".fa-launcher")).to_have_attribute("aria-expanded", "true")  # still open, and shown so
+    expect(page.locator(".fa").first).to_have_class(re.compile(r"\bfa--open\b"))
     expect(page.get_by_role("dialog")).to_contain_text("Dette er ein automatisk assistent")
     page.keyboard.press("Escape")
     ask(page, "Hvem kan søke?")  # written in Bokmål, answered in the chosen Nynorsk
