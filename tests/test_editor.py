@@ -484,13 +484,13 @@ def test_the_result_page_flags_a_rise_in_out_of_scope_answers_and_shows_the_time
     assert jobs.last_duration() == 61.4
 
 
-def test_opening_the_queue_grades_the_development_set_in_the_background(index, logged_in):
+def test_opening_the_queue_grades_the_development_set_in_the_background(index, root, logged_in):
     logged_in.get("/editor/")
     thread = next((t for t in threading.enumerate() if t.name == "baseline-warm"), None)
     if thread:
         thread.join(600)
     assert baseline_ready(index)  # a publish now skips the largest step
-    assert warm_baseline(index) is None  # once per index
+    assert warm_baseline(index, root) is None  # once per index
 
 
 def test_log_export_opens_in_excel_and_defuses_formulas(client, logged_in):

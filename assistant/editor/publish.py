@@ -279,29 +279,35 @@ def baseline_predictions(current: Index, devset: Sequence[DevQuestion], settings
 
 
 def baseline_ready(current: Index) -> bool | None:
-    """Whether the current index's development-set candidates are cached (a publish then skips grading them).
+    """Whether the current index's development-set candidates and blind-set figures are cached (a publish skips them).
 
     None while they are being computed (the check never waits for that).
     """
     if not _baseline_lock.acquire(blocking=False):
         return None
     try:
-        return _baseline["hash"] == (current.content_hash, id(current)) and \
+        return _baseline["hash"] == (current.content_hash, id(current)) and _baseline["blind"] is not None and \
             all(q.q in _baseline["candidates"] for q in current.devset)
     finally:
         _baseline_lock.release()
 
 
-def warm_baseline(current: Index) -> threading.Thread | None:
-    """Grade the current development set in the background (once per index), so that a publish need not.
+def warm_baseline(current: Index, root: Path) -> threading.Thread | None:
+    """Grade the development set and the blind set (content under ``root``) with the current index in the
+    background, once per index, so that a publish need not.
 
-    Measured: this grading was the largest step of a publish (98 of 310 s on a loaded 2-core machine).
-    The editor pages call it when an editor opens the queue; None when the cache is ready or being filled.
+    Measured: grading the development set was the largest step of a publish (98 of 310 s on a loaded 2-core
+    machine). The editor pages call this when an editor opens the queue; None when the cache is ready or
+    being filled.
     """
     if baseline_ready(current) is not False:
         return None
-    thread = threading.Thread(target=baseline_examples, args=(current, current.devset), name="baseline-warm",
-                              daemon=True)
+
+    def work() -> None:
+        baseline_examples(current, current.devset)
+        baseline_blind(current, root)
+
+    thread = threading.Thread(target=work, name="baseline-warm", daemon=True)
     thread.start()
     return thread
 

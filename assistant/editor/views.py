@@ -216,7 +216,7 @@ def _suggested_phrasing(text: str) -> str:
 @bp.get("/")
 def queue() -> str:
     """The review queue: clusters of similar questions, largest first."""
-    warm_baseline(assistant().index)  # an editor here may publish soon: grade the development set now
+    warm_baseline(assistant().index, ext().publisher.root)  # an editor here may publish soon: grade now
     questions = _queue()
     groups = cluster_questions(questions, float(current_app.config["EDITOR_CLUSTER_DISTANCE"]))
     return render_template("editor/queue.html", clusters=with_nearest(groups[:MAX_CLUSTERS], assistant()),
