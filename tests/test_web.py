@@ -126,13 +126,13 @@ def test_form_errors_in_nynorsk(client):
 
 
 def test_feedback_without_javascript(client):
-    asked = client.post("/", data={"question": "Hvem kan søke?"})
+    asked = client.post("/", data={"question": "Hvor lenge kan et forsøk vare?"})
     html = client.get(asked.headers["Location"]).get_data(as_text=True)
     reply_id = re.search(r'name="reply_id" value="([0-9a-f]{32})"', html).group(1)
     thanks = client.post("/", data={"reply_id": reply_id, "helpful": "1", "session": hidden_session(html)})
     assert thanks.status_code == 303 and f"takk={reply_id}" in thanks.headers["Location"]
     html = client.get(thanks.headers["Location"]).get_data(as_text=True)
-    assert "Takk for tilbakemeldingen!" in html and 'name="reply_id"' not in html and "Hvem kan søke?" in html
+    assert "Takk for tilbakemeldingen!" in html and 'name="reply_id"' not in html and "Hvor lenge kan" in html
     unknown = client.post("/", data={"reply_id": "0" * 32, "helpful": "0"})
     assert unknown.status_code == 404 and "Fant ikke svaret" in unknown.get_data(as_text=True)
 
