@@ -37,11 +37,13 @@ def contact_line(lang: str) -> str:
 
 
 def fallback_text(lang: str, with_suggestions: bool = False) -> str:
-    """The honest "I don't know" with the contact details, in målform ``lang``."""
-    parts = [_FALLBACK[lang]]
+    """The honest "I don't know" with the contact details, in målform ``lang``.
+
+    The pointer to the suggestions comes last, so that it stands right above them in the chat.
+    """
+    parts = [_FALLBACK[lang], contact_line(lang)]
     if with_suggestions:
         parts.append(_SUGGEST[lang])
-    parts.append(contact_line(lang))
     return " ".join(parts)
 
 _CLARIFY = {

@@ -101,6 +101,9 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                 "intent": _NULLABLE_STRING,
                 "session": {"type": "string", "description": "Økt-id: send den med neste spørsmål."},
                 "contact": {"oneOf": [{"$ref": "#/components/schemas/Contact"}, {"type": "null"}]},
+                "refer_to": {"enum": ["municipality", None],
+                             "description": "«municipality»: spørsmålet gjelder kommunens egne tjenester, ikke "
+                                            "forsøksordningen; nettstedet kan vise til kommunen."},
                 "reply_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$",
                              "description": "Id for tilbakemelding på dette svaret. Er databasen nede, står "
                                             "spørsmålet i kø til den svarer igjen; null bare når køen er full "

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .messages import CONTACT
+from .scope import refer_to
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Reply:
     session: str | None = None
     contact: bool = False
 
+    @property
+    def refer_to(self) -> str | None:
+        """``"municipality"`` when the question is about the municipality's own services (see :mod:`.scope`)."""
+        return refer_to(self.question, self.fallback, self.id)
+
     def to_dict(self) -> dict[str, Any]:
         """The reply as the JSON object of the public contract."""
         source = {"url": self.source_url, "title": self.source_title} if self.source_url else None
@@ -52,4 +58,5 @@ class Reply:
             "intent": self.intent,
             "session": self.session,
             "contact": CONTACT if self.contact else None,
+            "refer_to": self.refer_to,
         }

@@ -1,8 +1,10 @@
 """The pages blueprint: the full-page chat ``/``, the ``/embed`` iframe page and the widget's files.
 
-Both pages work without JavaScript: a plain form posts the question and the answer is rendered
-here, with Jinja's autoescaping (progressive enhancement: with JavaScript, ``widget.js`` takes the
-form's place). Visitor text is never logged; the question log masks what it stores.
+Both pages work without JavaScript: a plain form posts the question, the answer is added to the
+conversation kept on the server (:mod:`assistant.transcripts`, masked) and the browser is redirected
+to ``?s=<session>#svar``, where the whole exchange is rendered with Jinja's autoescaping
+(POST–redirect–GET: Back and Reload never post again). With JavaScript, ``widget.js`` takes the form's
+place. Visitor text is never logged; the question log and the transcripts mask what they store.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -21,8 +23,17 @@ from .config import PROJECT_ROOT
 from .dialogue import Assistant
 from .knowledge import LANGS
 from .messages import CONTACT
+from .transcripts import TranscriptStore, exchange, transcript_store
 
 bp = Blueprint("web", __name__)
+
+
+@bp.record_once
+def _open_transcripts(state: Any) -> None:
+    config = state.app.config
+    state.app.extensions.setdefault("transcripts", transcript_store(config["SESSION_STORE_URL"],
+                                                                    int(config["SESSION_TTL"])))
+
 
 #: Entries offered as the first suggestions (the widget has the same questions built in).
 STARTERS = ("hva-er-forsoksordningen", "hvem-kan-soke", "varighet")
@@ -170,50 +181,87 @@ def _form_session() -> str | None:
         return None
 
 
-def _handle_post(t: dict[str, str]) -> dict[str, Any]:
-    """Answer the form's question or record its feedback; the template context to show."""
+def _transcripts() -> TranscriptStore:
+    return current_app.extensions["transcripts"]
+
+
+def _page_session() -> str | None:
+    """The conversation the page shows (``?s=``), or None when it is missing or malformed."""
+    try:
+        return validate_session(request.args.get("s") or None)
+    except ApiError:
+        return None
+
+
+def _page_url(endpoint: str, session: str | None, **extra: str) -> str:
+    """The page (with its options) showing conversation ``session``, at the newest reply."""
+    options = embed_options() if endpoint == "web.embed" else {"lang": "nn"} if page_lang() == "nn" else {}
+    return url_for(endpoint, **options, **({"s": session} if session else {}), **extra) + "#svar"
+
+
+def _handle_post(endpoint: str) -> Response | tuple[str, int, dict[str, str]]:
+    """Answer the form's question or record its feedback, then redirect to the conversation (POST–redirect–GET).
+
+    An invalid form is shown at once, with its message and the conversation so far.
+    """
     form = request.form
     session = _form_session()
     try:
         if "reply_id" in form:
-            record_feedback(form.get("reply_id", ""), form.get("helpful") == "1")
-            return {"session": session, "notice": t["thanks"]}
+            reply_id = form.get("reply_id", "")
+            record_feedback(reply_id, form.get("helpful") == "1")
+            return redirect(_page_url(endpoint, session, takk=reply_id), 303)
         question = form.get("question", "")
         reply = answer(validate_question(question), session)
-        return {"session": reply["session"], "question": question, "reply": reply}
+        _transcripts().append(reply["session"], exchange(question, reply))
+        return redirect(_page_url(endpoint, reply["session"]), 303)
     except ApiError as exc:
+        t = TEXTS[_endpoint_lang(endpoint)]
         message = t[_FORM_ERRORS[exc.code]] if exc.code in _FORM_ERRORS else exc.message
-        return {"session": session, "error": message, "status": exc.status}
+        return render_chat(endpoint, {"session": session, "error": message}, exc.status)
 
 
-def render_chat(endpoint: str, context: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
-    """Render the chat page (``web.index``) or the embed page (``web.embed``) with a conversation state."""
+def _endpoint_lang(endpoint: str) -> str:
+    return embed_options().get("lang", "nb") if endpoint == "web.embed" else page_lang()
+
+
+def render_chat(endpoint: str, context: dict[str, Any] | None = None,
+                status: int = 200) -> tuple[str, int, dict[str, str]]:
+    """Render the chat page (``web.index``) or the embed page (``web.embed``) with the conversation of its session.
+
+    A page showing a conversation is never cached (``Cache-Control: no-store``): Back and Reload ask again.
+    """
     context = dict(context or {})
-    status = context.pop("status", status)
     options = embed_options() if endpoint == "web.embed" else {"lang": "nn"} if page_lang() == "nn" else {}
     lang = options.get("lang", "nb")
     t = TEXTS[lang]
-    reply = context.get("reply")
-    suggestions = reply["suggestions"] if reply and reply["suggestions"] else _starters(lang)
+    session = context.get("session")
+    exchanges = _transcripts().get(session) if session else []
+    last = exchanges[-1]["reply"] if exchanges else None
+    suggestions = last["suggestions"] if last and last["suggestions"] else _starters(lang)
     template = "embed.html" if endpoint == "web.embed" else "chat.html"
     return render_template(
-        template, t=t, lang=lang, options=options, title=options.get("title", t["name"]),
-        action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT,
-        other_lang="nn" if lang == "nb" else "nb", enhance=request.method == "GET", **context), status
+        template, t=t, texts=TEXTS, lang=lang, options=options, title=options.get("title", t["name"]),
+        action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT, exchanges=exchanges,
+        thanked=request.args.get("takk"), other_lang="nn" if lang == "nb" else "nb",
+        enhance=request.method == "GET" and not session, **context), status, \
+        {"Cache-Control": "no-store"} if session else {}
 
 
 @bp.route("/", methods=["GET", "POST"])
-def index() -> tuple[str, int]:
+def index() -> Response | tuple[str, int, dict[str, str]]:
     """The full-page chat for the assistant's own site."""
-    context = _handle_post(TEXTS[page_lang()]) if request.method == "POST" else None
-    return render_chat("web.index", context)
+    if request.method == "POST":
+        return _handle_post("web.index")
+    return render_chat("web.index", {"session": _page_session()})
 
 
 @bp.route("/embed", methods=["GET", "POST"])
-def embed() -> tuple[str, int]:
+def embed() -> Response | tuple[str, int, dict[str, str]]:
     """The chat alone, for an ``<iframe>`` on sites whose CSP does not allow our script."""
-    context = _handle_post(TEXTS[embed_options().get("lang", "nb")]) if request.method == "POST" else None
-    return render_chat("web.embed", context)
+    if request.method == "POST":
+        return _handle_post("web.embed")
+    return render_chat("web.embed", {"session": _page_session()})
 
 
 def web_dir() -> Path:
@@ -234,7 +282,7 @@ def http_error(exc: HTTPException) -> Any:
         return http_error_json(exc)
     status = exc.code or 500
     if request.method == "POST" and request.endpoint in ("web.index", "web.embed"):
-        lang = page_lang() if request.endpoint == "web.index" else embed_options().get("lang", "nb")
+        lang = _endpoint_lang(request.endpoint)
         key = {413: "too_large", 429: "rate_limited"}.get(status, "error")
         session = _form_session() if status == 429 else None
         return render_chat(request.endpoint, {"error": TEXTS[lang][key], "session": session}, status)

@@ -52,7 +52,7 @@ def test_empty_question_and_unknown_lang_are_refused(assistant):
 def test_reply_json_has_the_public_fields(assistant):
     data = assistant.ask("Får kommunene tilskudd for å være med?").to_dict()
     assert set(data) == {"question", "answer", "lang", "confidence", "fallback", "source", "id", "suggestions",
-                         "intent", "session", "contact"}
+                         "intent", "session", "contact", "refer_to"}
     assert 0.0 <= data["confidence"] <= 1.0
     assert set(data["source"]) == {"url", "title"}
 

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from assistant.app import create_app
 from assistant.database import Record
 from assistant.dialogue import Assistant
 from assistant.editor import auth, charts, content, dashboard, export
-from assistant.editor.publish import Change, gate_reasons
+from assistant.editor.publish import Change, baseline_ready, gate_reasons, warm_baseline
 from assistant.editor.queue import (
     Question,
     cluster_questions,
@@ -452,6 +453,44 @@ def test_dashboard_page_has_accessible_svg_charts_with_tables(client, logged_in)
     assert html.count('<table class="daily">') == 2 and 'scope="col"' in html and 'scope="row"' in html
     assert "varighet" in html and "hva koster en pizza" in html and "<script" not in html
     assert "Siste 7 dager" in html
+
+
+def test_dashboard_tables_list_only_days_with_questions(client, logged_in):
+    html = logged_in.get("/editor/dashboard?days=30").get_data(as_text=True)
+    assert html.count("Ingen spørsmål i perioden.") == 2  # not 30 rows of zeros
+    ask(client, "Hvor lenge kan et forsøk vare?")
+    html = logged_in.get("/editor/dashboard?days=30").get_data(as_text=True)
+    for table in re.findall(r'<table class="daily">.*?</table>', html, flags=re.S):
+        assert table.count('<th scope="row">') == 1  # today only
+
+
+def test_the_result_page_flags_a_rise_in_out_of_scope_answers_and_shows_the_time(app, logged_in):
+    jobs = app.extensions["editor"].publisher.jobs
+    metrics = {"n": 100, "top1": 0.9, "recall_at_3": 0.97, "answered_rate": 0.8}
+    job = {"id": "a" * 32, "editor": NAME, "summary": "FAQ x: ny formulering", "entry_id": "x", "state": "accepted",
+           "step": "", "started": 0, "finished": 1, "message": "Publisert.", "problems": [], "reasons": [],
+           "before": {**metrics, "oos_false_answer_rate": 0.037}, "after": {**metrics, "oos_false_answer_rate": 0.047},
+           "worse": [{"q": "Når er valget?", "expect": "none", "got": "x", "lang": "nb"}], "content_hash": "h",
+           "elapsed": 61.4, "timings": {"Bygger indeksen": 40.2, "Sammenligner med gjeldende indeks": 20.0}}
+    jobs.folder.mkdir(parents=True, exist_ok=True)
+    jobs.save(job)
+    html = logged_in.get(f"/editor/jobs/{job['id']}").get_data(as_text=True)
+    assert 'id="oos-rise"' in html and "stiger fra 3.7 % til 4.7 %" in html
+    assert '<tr class="worse">' in html and "▲ økning" in html and "Når er valget?" in html
+    assert "Publiseringen tok 61.4 sekunder" in html and "Bygger indeksen" in html
+    jobs.save({**job, "after": job["before"]})
+    html = logged_in.get(f"/editor/jobs/{job['id']}").get_data(as_text=True)
+    assert 'id="oos-rise"' not in html and 'class="worse"' not in html
+    assert jobs.last_duration() == 61.4
+
+
+def test_opening_the_queue_grades_the_development_set_in_the_background(index, root, logged_in):
+    logged_in.get("/editor/")
+    thread = next((t for t in threading.enumerate() if t.name == "baseline-warm"), None)
+    if thread:
+        thread.join(600)
+    assert baseline_ready(index)  # a publish now skips the largest step
+    assert warm_baseline(index, root) is None  # once per index
 
 
 def test_log_export_opens_in_excel_and_defuses_formulas(client, logged_in):

@@ -41,31 +41,57 @@ def test_chat_page_works_as_a_plain_form(client):
     assert "22 24 72 01" in html and 'href="tel:+4722247201"' in html  # the contact card is on the page
 
 
-def test_posting_a_question_renders_the_answer_on_the_server(client):
+def page_session(response) -> str:
+    return re.search(r"[?&]s=([A-Za-z0-9_-]+)", response.headers["Location"]).group(1)
+
+
+def test_posting_a_question_redirects_to_the_whole_conversation(client):
     response = client.post("/", data={"question": "Kor lenge kan eit forsøk vare?", "session": ""})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Etter forsøkslova § 3" in html or "4 år" in html
-    assert 'lang="nn"' in html  # the answer carries its målform
-    assert re.search(r'<p class="source">Kjelde: <a href="https://', html) or 'class="source"' in html
-    assert 'name="reply_id"' in html  # the feedback form
-    assert '<script src="/widget.js"' not in html  # a posted page stays a plain form
-    assert response.headers["Cache-Control"] == "no-store"
-    session = hidden_session(html)
+    assert response.status_code == 303  # POST–redirect–GET: Back and Reload never post again
+    session = page_session(response)
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", session)
+    assert response.headers["Location"] == f"/?s={session}#svar"
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "Kor lenge kan eit forsøk vare?" in html and "4 år" in html
+    assert '<div class="exchange" id="svar" tabindex="-1">' in html  # the page opens at the newest exchange
+    assert '<div class="msg msg-bot" lang="nn">' in html  # the målform on the bubble
+    assert re.search(r'<p class="source">Kjelde: <a href="https://', html)
+    assert 'name="reply_id"' in html  # the feedback form
+    assert '<script src="/widget.js"' not in html  # a conversation page stays a plain form
+    assert hidden_session(html) == session
     follow_up = client.post("/", data={"question": "og kan det forlengast?", "session": session})
-    assert hidden_session(follow_up.get_data(as_text=True)) == session
+    assert page_session(follow_up) == session
+    html = client.get(follow_up.headers["Location"]).get_data(as_text=True)
+    assert html.index("Kor lenge kan eit forsøk vare?") < html.index("og kan det forlengast?")  # both exchanges
+    assert html.count('class="msg msg-user"') == 2 and html.count('id="svar"') == 1
+
+
+def test_the_stored_conversation_is_masked(client, app):
+    response = client.post("/", data={"question": "Hvem kan søke? Ring meg på 912 34 567"})
+    stored = app.extensions["transcripts"].get(page_session(response))
+    assert "912 34 567" not in str(stored)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "912 34 567" not in html and "Hvem kan søke?" in html
+
+
+def test_a_fallback_gets_no_feedback_form(client):
+    response = client.post("/", data={"question": "Hva koster en pizza i Bergen?"})
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "22 24 72 01" in html and 'name="reply_id"' not in html
 
 
 def test_a_malformed_session_starts_a_new_one(client):
-    html = client.post("/", data={"question": "Hvem kan søke?", "session": '"><script>x</script>'}).get_data(
-        as_text=True)
-    assert "<script>x</script>" not in html and re.fullmatch(r"[0-9a-f]{32}", hidden_session(html))
+    response = client.post("/", data={"question": "Hvem kan søke?", "session": '"><script>x</script>'})
+    assert re.fullmatch(r"[0-9a-f]{32}", page_session(response))
+    html = client.get("/?s=%22%3E%3Cscript%3Ex%3C/script%3E").get_data(as_text=True)
+    assert "<script>x</script>" not in html and 'name="session" value=""' in html
 
 
 def test_visitor_text_is_escaped(client):
     question = '<script>alert(1)</script><img src=x onerror=alert(2)> "\' javascript:alert(3)'
-    html = client.post("/", data={"question": question}).get_data(as_text=True)
+    html = client.get(client.post("/", data={"question": question}).headers["Location"]).get_data(as_text=True)
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     assert 'href="javascript:' not in html
@@ -79,7 +105,7 @@ def test_a_reply_with_an_unsafe_link_is_shown_without_the_link(app, client, assi
         return replace(reply, answer="<b>bold</b>", source_url="javascript:alert(1)", source_title="<i>t</i>")
 
     monkeypatch.setattr(assistant, "ask", ask)
-    html = client.post("/", data={"question": "Hvem kan søke?"}).get_data(as_text=True)
+    html = client.get(client.post("/", data={"question": "Hvem kan søke?"}).headers["Location"]).get_data(as_text=True)
     assert "javascript:" not in html and "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
@@ -100,10 +126,13 @@ def test_form_errors_in_nynorsk(client):
 
 
 def test_feedback_without_javascript(client):
-    html = client.post("/", data={"question": "Hvem kan søke?"}).get_data(as_text=True)
+    asked = client.post("/", data={"question": "Hvor lenge kan et forsøk vare?"})
+    html = client.get(asked.headers["Location"]).get_data(as_text=True)
     reply_id = re.search(r'name="reply_id" value="([0-9a-f]{32})"', html).group(1)
     thanks = client.post("/", data={"reply_id": reply_id, "helpful": "1", "session": hidden_session(html)})
-    assert thanks.status_code == 200 and "Takk for tilbakemeldingen!" in thanks.get_data(as_text=True)
+    assert thanks.status_code == 303 and f"takk={reply_id}" in thanks.headers["Location"]
+    html = client.get(thanks.headers["Location"]).get_data(as_text=True)
+    assert "Takk for tilbakemeldingen!" in html and 'name="reply_id"' not in html and "Hvor lenge kan" in html
     unknown = client.post("/", data={"reply_id": "0" * 32, "helpful": "0"})
     assert unknown.status_code == 404 and "Fant ikke svaret" in unknown.get_data(as_text=True)
 
@@ -118,7 +147,7 @@ def test_nynorsk_page_and_language_switch(client):
 def test_the_form_is_rate_limited_with_a_page(assistant, tmp_path):
     client = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'l.sqlite3'}",
                          "RATELIMIT_DEFAULT": "1 per minute"}, assistant=assistant).test_client()
-    assert client.post("/", data={"question": "Hvem kan søke?"}).status_code == 200
+    assert client.post("/", data={"question": "Hvem kan søke?"}).status_code == 303
     limited = client.post("/", data={"question": "Hvem kan søke?"})
     assert limited.status_code == 429 and "Retry-After" in limited.headers
     assert "mange spørsmål på kort tid" in limited.get_data(as_text=True)
@@ -142,8 +171,9 @@ def test_embed_page_validates_its_options(client):
 
 def test_embed_works_without_javascript_and_keeps_its_options(client):
     response = client.post("/embed?lang=nn", data={"question": "Kven kan søkje?"})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'action="/embed?lang=nn#svar"' in html and 'class="source"' in html
+    assert response.status_code == 303 and response.headers["Location"].startswith("/embed?lang=nn&s=")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'action="/embed?lang=nn#svar"' in html and 'class="source"' in html
 
 
 def test_pages_send_a_strict_content_security_policy(client):
@@ -187,7 +217,7 @@ def test_widget_is_at_most_15_kb_gzipped():
 def test_widget_never_writes_html_nor_uses_cookies_or_eval():
     source = (WEB / "widget.js").read_text(encoding="utf-8")
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
-                      "document.cookie", "localStorage", "setAttribute(\"style\""):
+                      "document.cookie", "setAttribute(\"style\""):
         assert forbidden not in source, forbidden
 
 

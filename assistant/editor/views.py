@@ -38,7 +38,7 @@ from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Phrasing, Source,
 from ..web import web_dir
 from . import charts, dashboard, export
 from .auth import SESSION_EDITOR, check_csrf, csrf_token, log_in, log_out, safe_next, weak_secret
-from .publish import Busy, Change, Publisher
+from .publish import Busy, Change, Publisher, warm_baseline
 from .queue import (
     Question,
     cluster_questions,
@@ -216,6 +216,7 @@ def _suggested_phrasing(text: str) -> str:
 @bp.get("/")
 def queue() -> str:
     """The review queue: clusters of similar questions, largest first."""
+    warm_baseline(assistant().index, ext().publisher.root)  # an editor here may publish soon: grade now
     questions = _queue()
     groups = cluster_questions(questions, float(current_app.config["EDITOR_CLUSTER_DISTANCE"]))
     return render_template("editor/queue.html", clusters=with_nearest(groups[:MAX_CLUSTERS], assistant()),
@@ -416,7 +417,8 @@ def _job_or_404(job_id: str) -> dict[str, Any]:
 @bp.get("/jobs/<job_id>")
 def job(job_id: str) -> str:
     """A publish job: running, accepted (with the numbers), refused (with the numbers) or invalid."""
-    return render_template("editor/job.html", job=_job_or_404(job_id), metric_rows=METRIC_ROWS)
+    return render_template("editor/job.html", job=_job_or_404(job_id), metric_rows=METRIC_ROWS,
+                           typical_seconds=ext().publisher.jobs.last_duration())
 
 
 @bp.get("/jobs/<job_id>/status.json")

@@ -88,7 +88,7 @@ def app_server(assistant, host_server: Server, tmp_path_factory) -> Iterator[Ser
 
 def embed_line(api: str, **data: str) -> str:
     """The documented one-line embed, with ``data-`` options (escaped as a site owner's CMS would)."""
-    attrs = "".join(f' data-{key}="{escape(value)}"' for key, value in data.items())
+    attrs = "".join(f' data-{key.replace("_", "-")}="{escape(value)}"' for key, value in data.items())
     return f'<script src="{api}/widget.js" defer{attrs}></script>'
 
 
@@ -114,6 +114,9 @@ def _add_host_pages(host: Server, api: Server) -> None:
            f"frame-src {api.url}; img-src 'none'")
     pages = host.app.config["PAGES"]
     pages["widget"] = (host_page(api.url, title="Spør Testkommune", accent="#ffcc00"), csp)
+    pages["widget-full"] = (host_page(api.url, privacy_url="https://www.testkommune.example/personvern",
+                                      municipality_name="Testkommune",
+                                      municipality_url="https://www.testkommune.example/tjenester"), csp)
     pages["widget-nn"] = (host_page(api.url, page_lang="nn-NO"), csp)
     pages["widget-left"] = (host_page(api.url, lang="nn", position="left"), csp)
     pages["xss"] = (host_page(api.url, title='<img src=x onerror="window.__xss=1">', lang="<script>",

@@ -12,7 +12,7 @@ import pytest
 from conftest import Server  # tests/browser/conftest.py: the app on 127.0.0.1 in a thread
 from editor_support import FNR, NAME, PASSWORD, PHONE, UNANSWERED, copy_content, database, dispose, editor_app
 from playwright.sync_api import Page, expect
-from widget_helpers import ask, run_axe, wait_for_widget
+from widget_helpers import ask, run_axe, shot, wait_for_widget
 
 XSS = "<script>alert(1)</script>"
 PUBLISH_TIMEOUT = 240_000  # ms: a rebuild takes tens of seconds on a small machine
@@ -126,3 +126,17 @@ def test_editor_pages_pass_axe(context_factory, sqlite_editor_server, axe_source
     assert_accessible(page, axe_source)
     page.get_by_role("button", name="Logg ut").click()
     expect(page.get_by_role("status")).to_contain_text("Du er logget ut.")
+
+
+def test_the_queue_fits_a_phone(context_factory, sqlite_editor_server):
+    page = context_factory(width=375, height=740).new_page()
+    log_in(page, sqlite_editor_server.url)
+    links = page.locator("section.cluster").get_by_role("link", name="Behandle")
+    assert links.count() >= 3
+    for box in (links.nth(i).bounding_box() for i in range(links.count())):
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 375  # the action link is on the screen
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    shot(page, "editor-queue-375x740")
+    page.get_by_role("link", name="Oversikt").click()
+    expect(page.locator("table.daily").first.locator("tbody tr")).to_have_count(1)  # today, not 30 empty days
+    shot(page, "editor-dashboard-375x740", full_page=True)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
+
+#: Screenshots of the states the tests reach: artefacts of the run (build/ is not committed).
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LABEL = "Spørsmålet ditt"
@@ -61,3 +65,10 @@ def ask(page: Page, question: str) -> None:
     box.fill(question)
     box.press("Enter")
     expect(replies).to_have_count(before + 1)
+
+
+def shot(page: Page, name: str, **options: Any) -> None:
+    """Save the page as build/screenshots/<name>.png, once animations and smooth scrolling have settled."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), **options)
