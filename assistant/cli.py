@@ -136,28 +136,47 @@ def _read_password(args: argparse.Namespace) -> str | None:
         return sys.stdin.readline().rstrip("\r\n")
     password = getpass.getpass("Passord: ")
     if getpass.getpass("Gjenta passordet: ") != password:
-        print("Passordene er ulike; ingen konto ble laget.", file=sys.stderr)
+        print("Passordene er ulike; ingenting ble endret.", file=sys.stderr)
         return None
     return password
 
 
 def _editor(args: argparse.Namespace) -> int:
+    """``editor add|passwd|remove|list``: the accounts of /editor, through the store the web pages use."""
     from .editor.store import AccountError, EditorStore, check_name
 
     app = configured_flask()
+    store = EditorStore(open_log(app.config, app.instance_path))
     try:
+        if args.editor_command == "list":
+            accounts = store.accounts()
+            for account in accounts:
+                print(f"{account.name}\tlaget {account.created_at:%Y-%m-%d %H:%M} UTC")
+            if not accounts:
+                print("Ingen redaktørkontoer ennå. Lag én med «python -m assistant editor add NAVN».", file=sys.stderr)
+            return 0
         check_name(args.name)
+        if args.editor_command == "remove":
+            store.remove_account(args.name)
+            print(f"Redaktøren «{args.name}» er slettet, og alle innlogginger for kontoen er avsluttet.")
+            return 0
+        if args.editor_command == "passwd" and store.get_account(args.name) is None:
+            raise AccountError(f"Det finnes ingen redaktør som heter «{args.name}».")
         password = _read_password(args)
         if password is None:
             return 1
-        EditorStore(open_log(app.config, app.instance_path)).add_account(args.name, password)
+        if args.editor_command == "passwd":
+            store.set_password(args.name, password)
+            print(f"Redaktøren «{args.name}» har nytt passord, og alle innlogginger for kontoen er avsluttet.")
+        else:
+            store.add_account(args.name, password)
+            print(f"Redaktøren «{args.name}» er laget. Logg inn på /editor/login.")
     except AccountError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except LogUnavailable:
-        print("Databasen er utilgjengelig; ingen konto ble laget.", file=sys.stderr)
+        print("Databasen er utilgjengelig; ingenting ble endret.", file=sys.stderr)
         return 1
-    print(f"Redaktøren «{args.name}» er laget. Logg inn på /editor/login.")
     return 0
 
 
@@ -186,8 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     editor = sub.add_parser("editor", help="redaktørkontoer for /editor")
     editor_sub = editor.add_subparsers(dest="editor_command", required=True)
     add = editor_sub.add_parser("add", help="lag en redaktørkonto (passordet spørres om to ganger)")
-    add.add_argument("name", help="kontonavnet: små bokstaver a-z, sifre, punktum, bindestrek, understrek")
-    add.add_argument("--password-stdin", action="store_true", help="les passordet fra én linje på standard inn")
+    passwd = editor_sub.add_parser("passwd", help="gi en redaktør nytt passord og avslutt alle kontoens innlogginger")
+    for command in (add, passwd):
+        command.add_argument("name", help="kontonavnet: små bokstaver a-z, sifre, punktum, bindestrek, understrek")
+        command.add_argument("--password-stdin", action="store_true",
+                             help="les passordet fra én linje på standard inn")
+    remove = editor_sub.add_parser("remove", help="slett en redaktørkonto (alle innloggingene avsluttes)")
+    remove.add_argument("name", help="kontonavnet")
+    editor_sub.add_parser("list", help="vis redaktørkontoene")
     return parser
 
 
