@@ -2,7 +2,9 @@
 
 Both pages work without JavaScript: a plain form posts the question and the answer is rendered
 here, with Jinja's autoescaping (progressive enhancement: with JavaScript, ``widget.js`` takes the
-form's place). Visitor text is never logged; the question log masks what it stores.
+form's place). Every form carries a token bound to the visitor's address (:func:`assistant.security.form_token`;
+no cookie), so another site cannot post questions through its visitors' browsers; the pages that hold one are
+never cached. Visitor text is never logged; the question log masks what it stores.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .config import PROJECT_ROOT
 from .dialogue import Assistant
 from .knowledge import LANGS
 from .messages import CONTACT
+from .security import FORM_TOKEN_FIELD, form_token, valid_form_token
 
 bp = Blueprint("web", __name__)
 
@@ -56,6 +59,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Takk for tilbakemeldingen!",
         "unknown_reply": "Fant ikke svaret tilbakemeldingen gjelder.",
         "empty": "Skriv et spørsmål først.",
+        "expired": "Skjemaet var utløpt. Send spørsmålet på nytt.",
         "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
         "too_large": "Spørsmålet er for langt (høyst 500 tegn).",
         "contact": "Kontakt Kommunalavdelingen",
@@ -93,6 +97,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Takk for tilbakemeldinga!",
         "unknown_reply": "Fann ikkje svaret tilbakemeldinga gjeld.",
         "empty": "Skriv eit spørsmål først.",
+        "expired": "Skjemaet hadde gått ut. Send spørsmålet på nytt.",
         "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
         "too_large": "Spørsmålet er for langt (høgst 500 teikn).",
         "contact": "Kontakt Kommunalavdelinga",
@@ -174,6 +179,8 @@ def _handle_post(t: dict[str, str]) -> dict[str, Any]:
     """Answer the form's question or record its feedback; the template context to show."""
     form = request.form
     session = _form_session()
+    if not valid_form_token(form.get(FORM_TOKEN_FIELD)):
+        return {"session": session, "error": t["expired"], "status": 400}
     try:
         if "reply_id" in form:
             record_feedback(form.get("reply_id", ""), form.get("helpful") == "1")
@@ -198,7 +205,7 @@ def render_chat(endpoint: str, context: dict[str, Any] | None = None, status: in
     template = "embed.html" if endpoint == "web.embed" else "chat.html"
     return render_template(
         template, t=t, lang=lang, options=options, title=options.get("title", t["name"]),
-        action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT,
+        action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT, form_token=form_token(),
         other_lang="nn" if lang == "nb" else "nb", enhance=request.method == "GET", **context), status
 
 
@@ -214,6 +221,14 @@ def embed() -> tuple[str, int]:
     """The chat alone, for an ``<iframe>`` on sites whose CSP does not allow our script."""
     context = _handle_post(TEXTS[embed_options().get("lang", "nb")]) if request.method == "POST" else None
     return render_chat("web.embed", context)
+
+
+@bp.after_request
+def _uncached(response: Response) -> Response:
+    """The chat pages hold a form token for one visitor: no shared cache may keep them."""
+    if request.endpoint in ("web.index", "web.embed"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def web_dir() -> Path:
