@@ -21,6 +21,7 @@ from .dialogue import Assistant, open_assistant
 from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
 from .progress import ProgressBar
 from .reply import Reply
+from .sanitize import spreadsheet_cell
 from .sessions import valid_session_id
 
 EXPORT_FIELDS = ("id", "lang", "questions", "answer", "source_url", "source_title")
@@ -48,12 +49,16 @@ def export_rows(kb: KnowledgeBase) -> Iterable[dict[str, object]]:
 
 
 def write_csv(rows: Iterable[dict[str, object]], out: io.TextIOBase) -> None:
-    """Write rows as CSV that opens cleanly in Excel: UTF-8 with BOM, semicolons, questions joined by ' | '."""
+    """Write rows as CSV that opens cleanly in Excel: UTF-8 with BOM, semicolons, questions joined by ' | '.
+
+    Every cell is made safe for a spreadsheet (:func:`assistant.sanitize.spreadsheet_cell`: no live formulas).
+    """
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, delimiter=";", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "questions": " | ".join(row["questions"])})  # type: ignore[arg-type]
+        row = {**row, "questions": " | ".join(row["questions"])}  # type: ignore[arg-type]
+        writer.writerow({key: spreadsheet_cell(value) for key, value in row.items()})
 
 
 def _ask(args: argparse.Namespace, assistant: Assistant) -> int:
@@ -77,7 +82,7 @@ def _export(args: argparse.Namespace) -> int:
     else:
         stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         write_csv(rows, stdout)
-        stdout.flush()
+        stdout.detach()  # flushes; sys.stdout stays open
     return 0
 
 

@@ -173,8 +173,9 @@ def _create_engine(url: str) -> sa.Engine:
 
     PostgreSQL: a connection attempt gives up after :data:`PG_CONNECT_TIMEOUT` seconds (unless the URL says
     otherwise), so an unreachable server cannot hold a request for minutes.
-    SQLite: WAL journal, and every transaction starts with ``BEGIN IMMEDIATE`` so that writers (and two
-    processes migrating at once) wait for each other (up to the 5 s busy timeout) instead of failing.
+    SQLite: the file is created readable by its owner only (0600); WAL journal, and every transaction starts
+    with ``BEGIN IMMEDIATE`` so that writers (and two processes migrating at once) wait for each other (up to the
+    5 s busy timeout) instead of failing.
     """
     parsed = engine_url(url)
     options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
@@ -187,6 +188,8 @@ def _create_engine(url: str) -> sa.Engine:
     else:
         with contextlib.suppress(OSError):  # an unwritable folder shows up as LogUnavailable on first use
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Private (0600): it holds the editors' password hashes. SQLite gives its -wal/-shm files the same mode.
+            os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))
     engine = sa.create_engine(parsed, **options)
 
     @sa.event.listens_for(engine, "connect")

@@ -8,19 +8,31 @@ test_editor.py, which runs on both).
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import io
+import os
+import re
+import stat
 import time
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from alembic import command
-from editor_support import NAME, PASSWORD, dispose, login
+from editor_support import NAME, PASSWORD, copy_content, csrf, dispose, editor_app, login
 from flask import Flask
 
 from assistant import cli
+from assistant.api import json_depth
 from assistant.app import create_app
-from assistant.database import QuestionLog, alembic_config
+from assistant.database import DEFAULT_SQLITE_NAME, QuestionLog, Record, alembic_config, open_log
+from assistant.editor import content, export
+from assistant.editor.publish import Change, Publisher
 from assistant.editor.store import AccountError, EditorStore
+from assistant.evaluation import DevQuestion
+from assistant.sanitize import has_controls
+from assistant.text import normalize
 
 
 def make_editor_app(tmp_path, **config) -> Flask:
@@ -226,3 +238,207 @@ def test_failed_logins_are_limited_per_account_from_any_address(tmp_path):
         assert attempt("10.0.2.2", name="ola") == 401  # other accounts are not
     finally:
         dispose(app)
+
+
+# --- finding 4: deep JSON and the size limit -----------------------------------------------------------------
+
+@pytest.fixture()
+def api(assistant, tmp_path):
+    """The app as in production (no TESTING: an exception would be a 500), its log in SQLite, no rate limit."""
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'log.sqlite3'}", "RATELIMIT_ENABLED": False},
+                     assistant=assistant)
+    yield app.test_client()
+    app.extensions["log"].engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback"])
+def test_deeply_nested_json_gets_a_json_400_not_a_500(api, path):
+    for depth in (21, 1000, 4000):
+        response = api.post(path, data='{"question": ' + "[" * depth + "]" * depth + "}",
+                            content_type="application/json")
+        assert response.status_code == 400, depth
+        assert response.get_json()["error"]["code"] == "too_deep"
+        assert "nestet for dypt" in response.get_json()["error"]["message"]
+    too_large = api.post(path, data="[" * 9000 + "]" * 9000, content_type="application/json")
+    assert too_large.status_code == 413 and too_large.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api):
+    response = api.post("/api/ask", json={"question": "Hvem kan søke? " + "[{" * 40 + " \\\" " + "}]" * 40})
+    assert response.status_code == 200
+    assert json_depth(b'{"a": "[[[[\\\\", "b": [[1]]}') == 3
+
+
+# --- finding 8: one question budget per visitor, the chat form's token -----------------------------------------
+
+def form_token_of(client, url: str) -> str:
+    return re.search(r'name="form_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def test_one_question_budget_across_the_api_the_chat_page_and_embed(assistant, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'log.sqlite3'}",
+                      "RATELIMIT_DEFAULT": "3 per minute"}, assistant=assistant)
+    client = app.test_client()
+    tokens = {url: form_token_of(client, url) for url in ("/", "/embed")}
+
+    def ask_everywhere() -> list[int]:
+        return [client.post("/api/ask", json={"question": "Hvem kan søke?"}).status_code,
+                *(client.post(url, data={"question": "Hvem kan søke?", "form_token": token}).status_code
+                  for url, token in tokens.items())]
+
+    assert ask_everywhere() == [200, 200, 200]
+    assert ask_everywhere() == [429, 429, 429]
+    assert client.get("/").status_code == 200  # reading the page is not limited
+    feedback = client.post("/api/feedback", json={"reply_id": "0" * 32, "helpful": True})
+    assert feedback.status_code == 404  # feedback has its own budget
+    app.extensions["log"].engine.dispose()
+
+
+@pytest.fixture()
+def chat(assistant, tmp_path):
+    """The app with the chat pages, in testing mode."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'log.sqlite3'}"}, assistant=assistant)
+    yield app
+    app.extensions["log"].engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["/", "/embed", "/?lang=nn"])
+def test_the_chat_form_needs_a_token_of_its_own_page_and_address(chat, url):
+    app, client = chat, chat.test_client()
+    log = app.extensions["log"]
+    token = form_token_of(client, url)
+    expired = "Skjemaet hadde gått ut" if "nn" in url else "Skjemaet var utløpt"
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for sender, data in ((client, {"question": "Hvem kan søke?"}),  # another site's form has no token
+                         (client, {"question": "Hvem kan søke?", "form_token": "forged"}),
+                         (other, {"question": "Hvem kan søke?", "form_token": token}),  # fetched from elsewhere
+                         (client, {"reply_id": "0" * 32, "helpful": "0"})):
+        response = sender.post(url, data=data)
+        assert response.status_code == 400 and expired in response.get_data(as_text=True)
+    assert log.records() == []  # nothing reached the review queue
+    response = client.post(url, data={"question": "Hvem kan søke?", "form_token": token})
+    assert response.status_code == 200 and len(log.records()) == 1
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get(url).headers["Cache-Control"] == "no-store"  # a page with a visitor's token is not cached
+    app.config["FORM_TOKEN_SECONDS"] = -1
+    assert client.post(url, data={"question": "Hvem kan søke?", "form_token": token}).status_code == 400
+
+
+# --- finding 8: CSV formulas, control characters in files -----------------------------------------------------
+
+def test_faq_csv_from_the_command_line_never_holds_a_live_formula(tmp_path, capsysbinary):
+    root = copy_content(tmp_path / "content")
+    path = root / "faq" / "varighet.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["nb"]["answer"] = '=HYPERLINK("https://evil.example","Klikk") ' + data["nb"]["answer"]
+    data["nb"]["questions"][0] = "-1+1 " + data["nb"]["questions"][0]
+    data["source"]["title"] = "@SUM(A1) \x1b[31m" + data["source"]["title"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert cli.main(["--root", str(root), "export", "--format", "csv"]) == 0
+    text = capsysbinary.readouterr().out.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    row = next(r for r in rows if r["id"] == "varighet" and r["lang"] == "nb")
+    assert row["answer"].startswith("'=HYPERLINK") and row["questions"].startswith("'-1+1")
+    assert row["source_title"].startswith("'@SUM") and "\x1b" not in text
+    assert all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
+
+
+def test_log_csv_strips_terminal_escapes_and_defuses_formulas():
+    record = Record("a" * 32, dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC), None, "\x1b]0;eid\x07=1+1 \x1b[2Jhei",
+                    (), "nb", None, None, 0.1, True, False, "\u202e+cmd|' /C calc'!A0", None)
+    rows = list(csv.reader(io.StringIO(export.log_csv([record], dt.UTC).lstrip("\ufeff")), delimiter=";"))
+    question, comment = rows[1][2], rows[1][9]
+    assert question == "]0;eid=1+1 [2Jhei" and comment == "'+cmd|' /C calc'!A0"
+
+
+def test_no_control_character_reaches_the_change_log_or_the_devset(tmp_path):
+    evil = "hei \x1b[2J\x1b]0;pwned\x07\u202everden\x00\x9b31m"
+    content.append_change(tmp_path, content.change_line(dt.datetime(2026, 12, 1, tzinfo=dt.UTC), "kari",
+                                                        f"Utviklingssett: «{evil}» er utenfor tema"))
+    content.add_dev_questions(tmp_path, [DevQuestion(evil, None, "nb")])
+    for name in (content.CHANGES_FILE, content.DEVSET_FILE):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert not has_controls(text.replace("\n", "").replace("\t", "")), name
+        assert "\\e" not in text and "\\x" not in text, name  # not escaped either: gone
+    assert yaml.safe_load((tmp_path / content.DEVSET_FILE).read_text())[0]["q"] == "hei [2J]0;pwnedverden31m"
+
+
+# --- finding 8: publishing inputs that cannot be saved get clear Norwegian errors ---------------------------
+
+def new_entry(entry_id: str, nb_answer: str) -> dict:
+    source = {"url": "https://www.regjeringen.no/no/tema/kommuner-og-regioner/kommunereform/forsoksordningen/"
+                     "id2972383/", "title": "x"}
+    questions = [f"spørsmål nummer {i} om dette" for i in range(6)]
+    return {"id": entry_id, "source": source, "related": [], "nb": {"questions": questions, "answer": nb_answer},
+            "nn": {"questions": questions, "answer": "Eit svar."}}
+
+
+def test_a_slug_too_long_for_a_file_name_is_refused_with_a_clear_error(tmp_path):
+    root = copy_content(tmp_path / "content")
+    publisher = Publisher(root, tmp_path / "build")
+    change = Change(editor=NAME, action="new_entry", summary="test", new_entry=new_entry("a" * 300, "Et svar."))
+    outcome = publisher.run(change, assistant=None)  # refused before anything is built
+    assert outcome.state == "invalid"
+    assert any("høyst 80" in p and "velg en kortere id" in p for p in outcome.problems), outcome.problems
+    with pytest.raises(content.ContentError, match="kan ikke lagres"):  # and a file name the system refuses
+        content.write_entry(root, new_entry("a" * 300, "Et svar."))
+
+
+def test_the_new_entry_form_names_control_characters_and_long_ids(index, tmp_path):
+    root = copy_content(tmp_path / "content")
+    app = editor_app(index, root, tmp_path / "build", f"sqlite:///{tmp_path / 'log.sqlite3'}", TESTING=True)
+    try:
+        client = app.test_client()
+        login(client)
+        form = client.get("/editor/new-entry").get_data(as_text=True)
+        source = re.search(r'<option value="(https://[^"]+)"', form).group(1)
+        questions = "\n".join(f"kan kommunen søke om forsøk nummer {i}" for i in range(6))
+        data = {"csrf_token": csrf(form), "id": "a" * 300, "source": source, "related": "",
+                "nb_questions": questions, "nb_answer": "Ja, det \x07kan den.", "nn_questions": questions,
+                "nn_answer": "Ja, det kan han."}
+        response = client.post("/editor/new-entry", data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "høyst 80" in page and "kontrolltegn" in page and "U+0007" in page
+        assert "intern feil" not in page
+    finally:
+        dispose(app)
+
+
+# --- finding 8: database files are private --------------------------------------------------------------------
+
+def test_the_sqlite_database_is_created_readable_by_its_owner_only(tmp_path):
+    old = os.umask(0o022)
+    try:
+        log = open_log({"DATABASE_URL": None, "SECRET_KEY": "k" * 32}, tmp_path / "instance")
+        EditorStore(log).add_account("ola", "et langt passord")  # password hashes are stored
+    finally:
+        os.umask(old)
+    files = sorted((tmp_path / "instance").glob(DEFAULT_SQLITE_NAME + "*"))
+    assert files and files[0].name == DEFAULT_SQLITE_NAME
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    log.engine.dispose()
+
+
+# --- finding 8: pathological Unicode -----------------------------------------------------------------------------
+
+def test_pathological_unicode_costs_about_what_an_ordinary_question_costs(api, assistant, monkeypatch):
+    analysed = []
+    real_ask = assistant.ask
+    monkeypatch.setattr(assistant, "ask", lambda question, **kw: analysed.append(question) or real_ask(question, **kw))
+    pathological = "\ufdfa" * 500  # NFKC makes 18 characters of each
+    ordinary = ("Hvem kan søke om å delta i forsøksordningen for kommuner og fylkeskommuner, og når er fristen? "
+                * 6)[:500]
+
+    def cost(question: str) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            assert api.post("/api/ask", json={"question": question}).status_code == 200
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    assert cost(pathological) < 3 * cost(ordinary)
+    assert len(normalize(analysed[0])) <= 500 and analysed[-1] == ordinary  # ordinary text is analysed as sent
