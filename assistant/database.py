@@ -188,9 +188,14 @@ def _create_engine(url: str) -> sa.Engine:
     else:
         with contextlib.suppress(OSError):  # an unwritable folder shows up as LogUnavailable on first use
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            # Private (0600): it holds the editors' password hashes. SQLite gives its -wal/-shm files the same mode.
-            os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))
     engine = sa.create_engine(parsed, **options)
+    if parsed.database not in (None, "", ":memory:"):
+        @sa.event.listens_for(engine, "do_connect")
+        def _private(*_args: Any) -> None:
+            """Create the file readable by its owner only (it holds the editors' password hashes) before SQLite
+            opens it; SQLite gives its -wal and -shm files the same mode."""
+            with contextlib.suppress(OSError):
+                os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
