@@ -18,6 +18,7 @@ from .dialogue import Assistant
 from .knowledge import LANGS
 from .openapi import BLANK_CLASS, openapi_document
 from .reply import Reply
+from .text import bounded
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -98,14 +99,45 @@ def validate_session(session: object) -> str | None:
     return session
 
 
+def json_depth(data: bytes) -> int:
+    """How deeply the arrays and objects of the JSON text ``data`` nest (brackets inside strings do not count).
+
+    A linear scan, so that a body nested too deeply for the parser's recursion is refused before it is parsed.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
 def _json_body(fields: set[str]) -> dict[str, Any]:
+    """The request's JSON object: 413 over ``MAX_CONTENT_LENGTH``, 415 if not JSON, 400 if nested deeper than
+    ``MAX_JSON_DEPTH``, not valid JSON, not an object or with unknown fields."""
     max_length = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is not None and request.content_length > max_length:
         raise ApiError(413, *HTTP_ERRORS[413])
     if not request.is_json:
         raise ApiError(415, *HTTP_ERRORS[415])
-    if request.content_length is None and len(request.get_data(cache=True)) >= max_length:
+    data = request.get_data(cache=True)
+    if request.content_length is None and len(data) >= max_length:
         raise ApiError(413, *HTTP_ERRORS[413])  # a chunked body is cut off at the limit: it was too large
+    max_depth = int(current_app.config["MAX_JSON_DEPTH"])
+    if json_depth(data) > max_depth:
+        raise ApiError(400, "too_deep", f"Forespørselen er nestet for dypt (høyst {max_depth} nivåer).")
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "invalid_json", "Forespørselen er ikke gyldig JSON.")
@@ -152,9 +184,11 @@ def answer(question: str, session: str | None = None, lang: str | None = None,
            choice: str | None = None) -> dict[str, Any]:
     """Ask the assistant, record the exchange in the question log; the reply JSON with its ``reply_id``.
 
-    Shared by ``POST /api/ask`` and the chat page's form.
+    Shared by ``POST /api/ask`` and the chat page's form. The assistant analyses the question in at most
+    ``MAX_QUESTION_CHARS`` normalised characters (:func:`assistant.text.bounded`); the log keeps it as sent.
     """
-    reply: Reply = request_assistant().ask(question, lang=lang, session=session, choice=choice)
+    analysed = bounded(question, int(current_app.config["MAX_QUESTION_CHARS"]))
+    reply: Reply = request_assistant().ask(analysed, lang=lang, session=session, choice=choice)
     try:
         reply_id: str | None = current_app.extensions["log"].record(
             session=reply.session, question=question, lang=reply.lang, entry_id=reply.id, intent=reply.intent,

@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
 
     from . import api, database, editor, security, web
 
+    security.init_secret_key(app)  # first: the log's session hash and every signature use the key
     database.init_app(app)
     security.init_app(app)
     app.register_blueprint(api.bp)

@@ -21,6 +21,7 @@ from .dialogue import Assistant, open_assistant
 from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
 from .progress import ProgressBar
 from .reply import Reply
+from .sanitize import spreadsheet_cell
 from .sessions import valid_session_id
 from .style import measure, readability_report
 
@@ -49,12 +50,16 @@ def export_rows(kb: KnowledgeBase) -> Iterable[dict[str, object]]:
 
 
 def write_csv(rows: Iterable[dict[str, object]], out: io.TextIOBase) -> None:
-    """Write rows as CSV that opens cleanly in Excel: UTF-8 with BOM, semicolons, questions joined by ' | '."""
+    """Write rows as CSV that opens cleanly in Excel: UTF-8 with BOM, semicolons, questions joined by ' | '.
+
+    Every cell is made safe for a spreadsheet (:func:`assistant.sanitize.spreadsheet_cell`: no live formulas).
+    """
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, delimiter=";", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "questions": " | ".join(row["questions"])})  # type: ignore[arg-type]
+        row = {**row, "questions": " | ".join(row["questions"])}  # type: ignore[arg-type]
+        writer.writerow({key: spreadsheet_cell(value) for key, value in row.items()})
 
 
 def _ask(args: argparse.Namespace, assistant: Assistant) -> int:
@@ -78,7 +83,7 @@ def _export(args: argparse.Namespace) -> int:
     else:
         stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         write_csv(rows, stdout)
-        stdout.flush()
+        stdout.detach()  # flushes; sys.stdout stays open
     return 0
 
 
@@ -170,28 +175,47 @@ def _read_password(args: argparse.Namespace) -> str | None:
         return sys.stdin.readline().rstrip("\r\n")
     password = getpass.getpass("Passord: ")
     if getpass.getpass("Gjenta passordet: ") != password:
-        print("Passordene er ulike; ingen konto ble laget.", file=sys.stderr)
+        print("Passordene er ulike; ingenting ble endret.", file=sys.stderr)
         return None
     return password
 
 
 def _editor(args: argparse.Namespace) -> int:
+    """``editor add|passwd|remove|list``: the accounts of /editor, through the store the web pages use."""
     from .editor.store import AccountError, EditorStore, check_name
 
     app = configured_flask()
+    store = EditorStore(open_log(app.config, app.instance_path))
     try:
+        if args.editor_command == "list":
+            accounts = store.accounts()
+            for account in accounts:
+                print(f"{account.name}\tlaget {account.created_at:%Y-%m-%d %H:%M} UTC")
+            if not accounts:
+                print("Ingen redaktørkontoer ennå. Lag én med «python -m assistant editor add NAVN».", file=sys.stderr)
+            return 0
         check_name(args.name)
+        if args.editor_command == "remove":
+            store.remove_account(args.name)
+            print(f"Redaktøren «{args.name}» er slettet, og alle innlogginger for kontoen er avsluttet.")
+            return 0
+        if args.editor_command == "passwd" and store.get_account(args.name) is None:
+            raise AccountError(f"Det finnes ingen redaktør som heter «{args.name}».")
         password = _read_password(args)
         if password is None:
             return 1
-        EditorStore(open_log(app.config, app.instance_path)).add_account(args.name, password)
+        if args.editor_command == "passwd":
+            store.set_password(args.name, password)
+            print(f"Redaktøren «{args.name}» har nytt passord, og alle innlogginger for kontoen er avsluttet.")
+        else:
+            store.add_account(args.name, password)
+            print(f"Redaktøren «{args.name}» er laget. Logg inn på /editor/login.")
     except AccountError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     except LogUnavailable:
-        print("Databasen er utilgjengelig; ingen konto ble laget.", file=sys.stderr)
+        print("Databasen er utilgjengelig; ingenting ble endret.", file=sys.stderr)
         return 1
-    print(f"Redaktøren «{args.name}» er laget. Logg inn på /editor/login.")
     return 0
 
 
@@ -229,8 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
     editor = sub.add_parser("editor", help="redaktørkontoer for /editor")
     editor_sub = editor.add_subparsers(dest="editor_command", required=True)
     add = editor_sub.add_parser("add", help="lag en redaktørkonto (passordet spørres om to ganger)")
-    add.add_argument("name", help="kontonavnet: små bokstaver a-z, sifre, punktum, bindestrek, understrek")
-    add.add_argument("--password-stdin", action="store_true", help="les passordet fra én linje på standard inn")
+    passwd = editor_sub.add_parser("passwd", help="gi en redaktør nytt passord og avslutt alle kontoens innlogginger")
+    for command in (add, passwd):
+        command.add_argument("name", help="kontonavnet: små bokstaver a-z, sifre, punktum, bindestrek, understrek")
+        command.add_argument("--password-stdin", action="store_true",
+                             help="les passordet fra én linje på standard inn")
+    remove = editor_sub.add_parser("remove", help="slett en redaktørkonto (alle innloggingene avsluttes)")
+    remove.add_argument("name", help="kontonavnet")
+    editor_sub.add_parser("list", help="vis redaktørkontoene")
     return parser
 
 

@@ -26,18 +26,26 @@ def build_dir(root: Path | None = None) -> Path:
 
 #: Flask configuration defaults; an instance ``config.py`` and ``ASSISTANT_*`` variables override them.
 DEFAULTS: dict[str, object] = {
+    # Signs the editor's login cookie and the chat form's token; keys the question log's session hash. Set
+    # ASSISTANT_SECRET_KEY to a long random value, the same on every worker and host. A well-known or short value
+    # (such as this default) is never used: it is replaced by a random key of the process (assistant/security.py).
     "SECRET_KEY": "dev",
     "CONTENT_ROOT": None,
     "BUILD_DIR": None,
     "MAX_CONTENT_LENGTH": 8 * 1024,
     "MAX_QUESTION_CHARS": 500,
+    # JSON bodies of the API may nest arrays and objects this deep (the API's own bodies are flat).
+    "MAX_JSON_DEPTH": 20,
     "JSON_AS_ASCII": False,
     # Web (assistant/api.py, web.py, security.py):
     # Exact origins (scheme://host[:port], no "*" or "null") of the sites that embed the widget: they get CORS on
     # /api/* and may frame /embed (CSP frame-ancestors). Env: ASSISTANT_CORS_ORIGINS='["https://www.x.kommune.no"]'.
     "CORS_ORIGINS": [],
-    # Flask-Limiter: limits per client address on POST /api/ask, /api/feedback and the no-JS chat form.
+    # Flask-Limiter: limits per client address: one budget for questions (POST /api/ask, / and /embed together),
+    # and one for POST /api/feedback.
     "RATELIMIT_DEFAULT": "30 per minute;300 per hour",
+    # Seconds the chat form's token (its CSRF token, bound to the visitor's address) stays valid.
+    "FORM_TOKEN_SECONDS": 12 * 3600,
     # "memory://" (one process) or e.g. "redis://localhost:6379/0" (shared by every worker; needs `pip install redis`).
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,  # X-RateLimit-* and Retry-After headers
@@ -68,18 +76,22 @@ DEFAULTS: dict[str, object] = {
     "LOG_SPOOL_DIR": None,
     # Logged questions older than this many days are deleted once a day by the running app (None or 0: never).
     "RETENTION_DAYS": 90,
-    # Editor pages (assistant/editor/, /editor; accounts: `python -m assistant editor add NAME`). Editor logins are
-    # refused while SECRET_KEY is a well-known value such as "dev" (unless DEBUG or TESTING): set ASSISTANT_SECRET_KEY.
+    # Editor pages (assistant/editor/, /editor; accounts: `python -m assistant editor add|passwd|remove|list`).
+    # Editor logins and sessions are refused while SECRET_KEY is a well-known or short value such as "dev" (unless
+    # DEBUG or TESTING, where a random key of the process is used): set ASSISTANT_SECRET_KEY.
     # The editor's login cookie (Flask's session cookie): not readable from JavaScript, not sent with cross-site
     # posts, and Secure (sent over https only; browsers also keep it from http://localhost). SESSION_COOKIE_SECURE
     # None means Secure unless DEBUG or TESTING is on; False only for plain http to another host in development.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": None,
-    # Seconds an editor stays logged in (Flask's permanent session lifetime).
+    # Seconds an editor stays logged in after logging in (Flask's permanent session lifetime; also an absolute limit,
+    # however active the session is). Logging out, `editor passwd` and `editor remove` end every session at once.
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     # Login attempts per client address (Flask-Limiter syntax) on POST /editor/login.
     "EDITOR_LOGIN_LIMIT": "5 per minute",
+    # Failed login attempts per account name, from any address.
+    "EDITOR_LOGIN_ACCOUNT_LIMIT": "20 per hour",
     # The review queue holds fallbacks, 👎 replies and answers whose confidence is below this value.
     "EDITOR_LOW_CONFIDENCE": 0.9,
     # Only questions from the last this many days are reviewed (the log keeps RETENTION_DAYS).

@@ -177,8 +177,9 @@ def _create_engine(url: str) -> sa.Engine:
 
     PostgreSQL: a connection attempt gives up after :data:`PG_CONNECT_TIMEOUT` seconds (unless the URL says
     otherwise), so an unreachable server cannot hold a request for minutes.
-    SQLite: WAL journal, and every transaction starts with ``BEGIN IMMEDIATE`` so that writers (and two
-    processes migrating at once) wait for each other (up to the 5 s busy timeout) instead of failing.
+    SQLite: the file is created readable by its owner only (0600); WAL journal, and every transaction starts
+    with ``BEGIN IMMEDIATE`` so that writers (and two processes migrating at once) wait for each other (up to the
+    5 s busy timeout) instead of failing.
     """
     parsed = engine_url(url)
     options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
@@ -192,6 +193,13 @@ def _create_engine(url: str) -> sa.Engine:
         with contextlib.suppress(OSError):  # an unwritable folder shows up as LogUnavailable on first use
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed, **options)
+    if parsed.database not in (None, "", ":memory:"):
+        @sa.event.listens_for(engine, "do_connect")
+        def _private(*_args: Any) -> None:
+            """Create the file readable by its owner only (it holds the editors' password hashes) before SQLite
+            opens it; SQLite gives its -wal and -shm files the same mode."""
+            with contextlib.suppress(OSError):
+                os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

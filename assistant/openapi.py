@@ -33,7 +33,7 @@ _RETRY_AFTER = {"Retry-After": {"description": "Sekunder til neste forsøk.", "r
 
 def _common_errors() -> dict[str, Any]:
     return {
-        "400": _error_response("Ugyldig JSON, ikke et objekt, ukjente felt eller ugyldige verdier."),
+        "400": _error_response("Ugyldig JSON, for dypt nestet, ikke et objekt, ukjente felt eller ugyldige verdier."),
         "413": _error_response("Forespørselen er større enn 8 KiB."),
         "415": _error_response("Innholdet er ikke application/json."),
         "422": _error_response("En tekst er for lang."),

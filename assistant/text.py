@@ -33,6 +33,17 @@ def normalize(text: str) -> str:
     return " ".join(folded.translate(_PUNCT_FOLD).split())
 
 
+def bounded(text: str, limit: int) -> str:
+    """``text`` if its normal form (:func:`normalize`) has at most ``limit`` characters, else that form cut short.
+
+    Normalisation can multiply a text's length (NFKC makes 18 characters of one U+FDFA and three of one U+FB03),
+    and the cost of analysing a question grows with it; a question is analysed in at most ``limit``
+    normalised characters, so 500 characters cost about what 500 ordinary characters cost.
+    """
+    normal = normalize(text)
+    return text if len(normal) <= limit else normal[:limit]
+
+
 def fold_ascii(text: str) -> str:
     """Fold Norwegian and other accented letters to ASCII (``søkje`` -> ``sokje``, ``paa`` -> ``pa``)."""
     return text.translate(_ASCII_FOLD).replace("aa", "a")

@@ -4,7 +4,10 @@ Both pages work without JavaScript: a plain form posts the question, the answer 
 conversation kept on the server (:mod:`assistant.transcripts`, masked) and the browser is redirected
 to ``?s=<session>#svar``, where the whole exchange is rendered with Jinja's autoescaping
 (POST–redirect–GET: Back and Reload never post again). With JavaScript, ``widget.js`` takes the form's
-place. Visitor text is never logged; the question log and the transcripts mask what they store.
+place. Every form carries a token bound to the visitor's address (:func:`assistant.security.form_token`;
+no cookie), so another site cannot post questions through its visitors' browsers; the pages that hold
+one are never cached. Visitor text is never logged; the question log and the transcripts mask what they
+store.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .config import PROJECT_ROOT
 from .dialogue import Assistant
 from .knowledge import LANGS
 from .messages import CONTACT
+from .security import FORM_TOKEN_FIELD, form_token, valid_form_token
 from .transcripts import TranscriptStore, exchange, transcript_store
 
 bp = Blueprint("web", __name__)
@@ -67,6 +71,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Takk for tilbakemeldingen!",
         "unknown_reply": "Fant ikke svaret tilbakemeldingen gjelder.",
         "empty": "Skriv et spørsmål først.",
+        "expired": "Skjemaet var utløpt. Send spørsmålet på nytt.",
         "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
         "too_large": "Spørsmålet er for langt (høyst 500 tegn).",
         "contact": "Kontakt Kommunalavdelingen",
@@ -104,6 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Takk for tilbakemeldinga!",
         "unknown_reply": "Fann ikkje svaret tilbakemeldinga gjeld.",
         "empty": "Skriv eit spørsmål først.",
+        "expired": "Skjemaet hadde gått ut. Send spørsmålet på nytt.",
         "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
         "too_large": "Spørsmålet er for langt (høgst 500 teikn).",
         "contact": "Kontakt Kommunalavdelinga",
@@ -206,6 +212,8 @@ def _handle_post(endpoint: str) -> Response | tuple[str, int, dict[str, str]]:
     """
     form = request.form
     session = _form_session()
+    if not valid_form_token(form.get(FORM_TOKEN_FIELD)):
+        return render_chat(endpoint, {"session": session, "error": TEXTS[_endpoint_lang(endpoint)]["expired"]}, 400)
     try:
         if "reply_id" in form:
             reply_id = form.get("reply_id", "")
@@ -243,9 +251,9 @@ def render_chat(endpoint: str, context: dict[str, Any] | None = None,
     return render_template(
         template, t=t, texts=TEXTS, lang=lang, options=options, title=options.get("title", t["name"]),
         action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT, exchanges=exchanges,
+        form_token=form_token(),
         thanked=request.args.get("takk"), other_lang="nn" if lang == "nb" else "nb",
-        enhance=request.method == "GET" and not session, **context), status, \
-        {"Cache-Control": "no-store"} if session else {}
+        enhance=request.method == "GET" and not session, **context), status, {"Cache-Control": "no-store"}
 
 
 @bp.route("/", methods=["GET", "POST"])

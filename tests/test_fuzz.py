@@ -3,8 +3,10 @@
 What ``tests/test_masking.py`` already covers is not repeated here: one valid fødselsnummer, D-nummer, phone
 number or e-mail address placed (between spaces) in random text never survives :func:`assistant.masking.mask`,
 and masking is idempotent. Added here: several kinds at once, glued to punctuation, any Unicode (lone
-surrogates too), and the whole way from ``POST /api/ask`` into SQLite and PostgreSQL. The API's conformance
-to its OpenAPI document is fuzzed by schemathesis in ``tests/test_api.py``.
+surrogates too), and the whole way from ``POST /api/ask`` into SQLite and PostgreSQL. Then JSON nested in any
+field and any depth (a JSON 4xx, never a 500), control characters (answered, and never written to a file or a
+CSV cell), and pathological Unicode (analysed in at most the question limit of normalised characters). The API's
+conformance to its OpenAPI document is fuzzed by schemathesis in ``tests/test_api.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -21,8 +24,10 @@ from test_masking import fnr_strategy, phone_strategy, spaced
 
 from assistant.app import create_app
 from assistant.database import engine_url
+from assistant.editor import content
 from assistant.masking import mask
-from assistant.text import TextPipeline, fold_ascii, normalize, tokenize
+from assistant.sanitize import has_controls, spreadsheet_cell
+from assistant.text import TextPipeline, bounded, fold_ascii, normalize, tokenize
 
 PIPE = TextPipeline()
 
@@ -166,3 +171,69 @@ def test_any_unicode_question_is_answered_and_stored(logged_app, question):
 def test_the_assistant_answers_any_text(assistant, text):
     reply = assistant.ask(text)
     assert reply.answer and reply.lang in ("nb", "nn") and 0.0 <= reply.confidence <= 1.0
+
+
+# --- nesting, control characters and pathological Unicode (issue 12) ---------------------------------------------
+
+#: JSON values of any shape, a few levels deep.
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | any_text,
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                                       max_size=3), max_leaves=20)
+#: A value nested ``n`` levels deep in arrays or objects, written out as JSON text (too deep for json.dumps).
+deep_json = st.builds(lambda brackets, n: brackets[0] * n + "1" + brackets[1] * n,
+                      st.sampled_from([("[", "]"), ('{"a":', "}")]), st.integers(1, 4000))
+#: Control characters (C0, DEL, C1, bidirectional overrides) mixed with letters, as terminal escape codes come.
+control_text = st.lists(st.one_of(st.characters(categories=["Cc"]), st.sampled_from("\u202a\u202e\u2066\u2069"),
+                                  st.sampled_from(["\x1b[31m", "\x1b]0;x\x07", "\x9b2J", "a", "=", "-", " ", "ø"])),
+                        min_size=1, max_size=30).map("".join)
+#: Characters whose normal form (NFKC, case folding) is several characters long, and stacks of combining marks.
+EXPANDING = "\ufdfa\ufdfb\ufb03\u3316\u33ff\u0390\u1e9e\u00df\u2474\u2025\u00bd\ufe19"
+pathological_text = st.text(st.one_of(st.sampled_from(EXPANDING), st.characters(categories=["Mn"])),
+                            min_size=1, max_size=500)
+
+
+def _post(app, path: str, body: str):
+    return app.test_client().post(path, data=body, content_type="application/json")
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["/api/ask", "/api/feedback"]), st.sampled_from(["question", "reply_id", "comment"]),
+       st.one_of(json_values, deep_json))
+def test_any_nesting_in_any_field_gets_a_json_4xx_or_an_answer_never_a_500(logged_app, path, field, value):
+    text = value if isinstance(value, str) and value[:1] in "[{" else json.dumps(value)
+    response = _post(logged_app, path, '{"' + field + '": ' + text + "}")
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert response.get_json()["error"]["code"]
+    if text.count("[") + text.count("{") > 1000:
+        assert response.status_code in (400, 413)
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(control_text)
+def test_control_characters_are_answered_and_never_reach_a_file(logged_app, text):
+    question = "hva er forsøksordningen " + text
+    response = logged_app.test_client().post("/api/ask", json={"question": question})
+    assert response.status_code == 200
+    _stored_question(logged_app, response.get_json()["reply_id"])
+    line = content.change_line(datetime(2026, 12, 1, tzinfo=UTC), "kari", f"Utviklingssett: «{question}»")
+    assert not has_controls(line.removesuffix("\n").replace("\t", "")) and line.count("\t") == 2
+    cell = spreadsheet_cell(text)
+    assert not has_controls(cell.replace("\t", "").replace("\n", "")) and not cell.startswith(("=", "+", "-", "@"))
+
+
+@settings(max_examples=300, database=None)
+@given(st.one_of(pathological_text, any_text), st.integers(1, 500))
+def test_a_question_is_analysed_in_at_most_the_limit_of_normalised_characters(text, limit):
+    analysed = bounded(text, limit)
+    if len(normalize(text)) <= limit:
+        assert analysed == text  # ordinary questions are analysed as sent
+    else:
+        assert len(normalize(analysed)) <= limit
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(pathological_text)
+def test_pathological_unicode_is_answered(logged_app, question):
+    response = logged_app.test_client().post("/api/ask", json={"question": question})
+    assert response.status_code == 200 and response.get_json()["answer"]

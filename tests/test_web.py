@@ -26,6 +26,12 @@ def client(app):
     return app.test_client()
 
 
+def form_post(client, url: str, data: dict):
+    """Post the chat form at ``url`` as a browser does: with the form token of the page it was on."""
+    token = re.search(r'name="form_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+    return client.post(url, data={"form_token": token, **data})
+
+
 def hidden_session(html: str) -> str:
     return re.search(r'name="session" value="([^"]*)"', html).group(1)
 
@@ -46,7 +52,7 @@ def page_session(response) -> str:
 
 
 def test_posting_a_question_redirects_to_the_whole_conversation(client):
-    response = client.post("/", data={"question": "Kor lenge kan eit forsøk vare?", "session": ""})
+    response = form_post(client, "/", data={"question": "Kor lenge kan eit forsøk vare?", "session": ""})
     assert response.status_code == 303  # POST–redirect–GET: Back and Reload never post again
     session = page_session(response)
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", session)
@@ -61,7 +67,7 @@ def test_posting_a_question_redirects_to_the_whole_conversation(client):
     assert 'name="reply_id"' in html  # the feedback form
     assert '<script src="/widget.js"' not in html  # a conversation page stays a plain form
     assert hidden_session(html) == session
-    follow_up = client.post("/", data={"question": "og kan det forlengast?", "session": session})
+    follow_up = form_post(client, "/", data={"question": "og kan det forlengast?", "session": session})
     assert page_session(follow_up) == session
     html = client.get(follow_up.headers["Location"]).get_data(as_text=True)
     assert html.index("Kor lenge kan eit forsøk vare?") < html.index("og kan det forlengast?")  # both exchanges
@@ -69,7 +75,7 @@ def test_posting_a_question_redirects_to_the_whole_conversation(client):
 
 
 def test_the_stored_conversation_is_masked(client, app):
-    response = client.post("/", data={"question": "Hvem kan søke? Ring meg på 912 34 567"})
+    response = form_post(client, "/", data={"question": "Hvem kan søke? Ring meg på 912 34 567"})
     stored = app.extensions["transcripts"].get(page_session(response))
     assert "912 34 567" not in str(stored)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -77,13 +83,13 @@ def test_the_stored_conversation_is_masked(client, app):
 
 
 def test_a_fallback_gets_no_feedback_form(client):
-    response = client.post("/", data={"question": "Hva koster en pizza i Bergen?"})
+    response = form_post(client, "/", data={"question": "Hva koster en pizza i Bergen?"})
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "22 24 72 01" in html and 'name="reply_id"' not in html
 
 
 def test_a_malformed_session_starts_a_new_one(client):
-    response = client.post("/", data={"question": "Hvem kan søke?", "session": '"><script>x</script>'})
+    response = form_post(client, "/", data={"question": "Hvem kan søke?", "session": '"><script>x</script>'})
     assert re.fullmatch(r"[0-9a-f]{32}", page_session(response))
     html = client.get("/?s=%22%3E%3Cscript%3Ex%3C/script%3E").get_data(as_text=True)
     assert "<script>x</script>" not in html and 'name="session" value=""' in html
@@ -91,7 +97,7 @@ def test_a_malformed_session_starts_a_new_one(client):
 
 def test_visitor_text_is_escaped(client):
     question = '<script>alert(1)</script><img src=x onerror=alert(2)> "\' javascript:alert(3)'
-    html = client.get(client.post("/", data={"question": question}).headers["Location"]).get_data(as_text=True)
+    html = client.get(form_post(client, "/", data={"question": question}).headers["Location"]).get_data(as_text=True)
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     assert 'href="javascript:' not in html
@@ -105,7 +111,8 @@ def test_a_reply_with_an_unsafe_link_is_shown_without_the_link(app, client, assi
         return replace(reply, answer="<b>bold</b>", source_url="javascript:alert(1)", source_title="<i>t</i>")
 
     monkeypatch.setattr(assistant, "ask", ask)
-    html = client.get(client.post("/", data={"question": "Hvem kan søke?"}).headers["Location"]).get_data(as_text=True)
+    posted = form_post(client, "/", data={"question": "Hvem kan søke?"})
+    html = client.get(posted.headers["Location"]).get_data(as_text=True)
     assert "javascript:" not in html and "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
@@ -115,25 +122,25 @@ def test_a_reply_with_an_unsafe_link_is_shown_without_the_link(app, client, assi
     ("x" * 501, 422, "Spørsmålet er for langt"),
 ])
 def test_form_errors_are_shown_on_the_page(client, question, status, message):
-    response = client.post("/", data={"question": question})
+    response = form_post(client, "/", data={"question": question})
     html = response.get_data(as_text=True)
     assert response.status_code == status and message in html and 'aria-invalid="true"' in html
 
 
 def test_form_errors_in_nynorsk(client):
-    html = client.post("/?lang=nn", data={"question": ""}).get_data(as_text=True)
+    html = form_post(client, "/?lang=nn", data={"question": ""}).get_data(as_text=True)
     assert "Skriv eit spørsmål først." in html and '<html lang="nn">' in html
 
 
 def test_feedback_without_javascript(client):
-    asked = client.post("/", data={"question": "Hvor lenge kan et forsøk vare?"})
+    asked = form_post(client, "/", data={"question": "Hvor lenge kan et forsøk vare?"})
     html = client.get(asked.headers["Location"]).get_data(as_text=True)
     reply_id = re.search(r'name="reply_id" value="([0-9a-f]{32})"', html).group(1)
-    thanks = client.post("/", data={"reply_id": reply_id, "helpful": "1", "session": hidden_session(html)})
+    thanks = form_post(client, "/", data={"reply_id": reply_id, "helpful": "1", "session": hidden_session(html)})
     assert thanks.status_code == 303 and f"takk={reply_id}" in thanks.headers["Location"]
     html = client.get(thanks.headers["Location"]).get_data(as_text=True)
     assert "Takk for tilbakemeldingen!" in html and 'name="reply_id"' not in html and "Hvor lenge kan" in html
-    unknown = client.post("/", data={"reply_id": "0" * 32, "helpful": "0"})
+    unknown = form_post(client, "/", data={"reply_id": "0" * 32, "helpful": "0"})
     assert unknown.status_code == 404 and "Fant ikke svaret" in unknown.get_data(as_text=True)
 
 
@@ -147,15 +154,15 @@ def test_nynorsk_page_and_language_switch(client):
 def test_the_form_is_rate_limited_with_a_page(assistant, tmp_path):
     client = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'l.sqlite3'}",
                          "RATELIMIT_DEFAULT": "1 per minute"}, assistant=assistant).test_client()
-    assert client.post("/", data={"question": "Hvem kan søke?"}).status_code == 303
-    limited = client.post("/", data={"question": "Hvem kan søke?"})
+    assert form_post(client, "/", data={"question": "Hvem kan søke?"}).status_code == 303
+    limited = form_post(client, "/", data={"question": "Hvem kan søke?"})
     assert limited.status_code == 429 and "Retry-After" in limited.headers
     assert "mange spørsmål på kort tid" in limited.get_data(as_text=True)
     assert client.get("/").status_code == 200
 
 
 def test_a_form_body_over_8_kib_gets_the_page_with_a_message(client):
-    response = client.post("/", data={"question": "x" * 9000})
+    response = form_post(client, "/", data={"question": "x" * 9000})
     assert response.status_code == 413 and "for langt" in response.get_data(as_text=True)
 
 
@@ -170,7 +177,7 @@ def test_embed_page_validates_its_options(client):
 
 
 def test_embed_works_without_javascript_and_keeps_its_options(client):
-    response = client.post("/embed?lang=nn", data={"question": "Kven kan søkje?"})
+    response = form_post(client, "/embed?lang=nn", data={"question": "Kven kan søkje?"})
     assert response.status_code == 303 and response.headers["Location"].startswith("/embed?lang=nn&s=")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'action="/embed?lang=nn#svar"' in html and 'class="source"' in html
@@ -190,7 +197,7 @@ def test_pages_send_a_strict_content_security_policy(client):
 
 
 def test_no_cookies_are_set(client):
-    responses = [client.get("/"), client.post("/", data={"question": "Hvem kan søke?"}),
+    responses = [client.get("/"), form_post(client, "/", data={"question": "Hvem kan søke?"}),
                  client.post("/api/ask", json={"question": "Hvem kan søke?"}), client.get("/widget.js")]
     assert not any("Set-Cookie" in r.headers for r in responses)
 

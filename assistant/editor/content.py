@@ -4,7 +4,9 @@
 the målform's question list, and ``reviewed:`` gets today's date; a new entry is written with block
 lists and folded (``>-``) answers like the hand-written files. Questions that prompted a change go to
 ``eval/devset/editor.yaml`` (masked, as logged), and every published change adds one line to the
-append-only ``eval/changes.log``: time, editor, and a commit-message-ready summary.
+append-only ``eval/changes.log``: time, editor, and a commit-message-ready summary. Everything written here
+goes through :func:`one_line`, which also removes control characters (:func:`assistant.sanitize.without_controls`):
+no terminal escape sequence from a visitor's question reaches a file.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 
 from ..evaluation import DevQuestion
 from ..knowledge import LANGS
+from ..sanitize import without_controls
 
 DEVSET_FILE = Path("eval") / "devset" / "editor.yaml"
 CHANGES_FILE = Path("eval") / "changes.log"
@@ -44,8 +47,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def one_line(text: str) -> str:
-    """``text`` with all whitespace (newlines included) collapsed to single spaces."""
-    return " ".join(str(text).split())
+    """``text`` with all whitespace (newlines included) collapsed to single spaces and control characters removed."""
+    return " ".join(without_controls(str(text)).split())
 
 
 def yaml_scalar(text: str) -> str:
@@ -78,8 +81,13 @@ def entry_yaml(data: dict[str, Any]) -> str:
         lines += [f"{lang}:", "  questions:", _block_list(part["questions"], 4),
                   f"  answer: {folded(part['answer'], 4)}"]
     text = "\n".join(lines) + "\n"
-    if _normalised(yaml.safe_load(text)) != _normalised(data):
-        raise ContentError(f"oppføringen {data['id']} kan ikke skrives som YAML uten å endres")
+    try:
+        same = _normalised(yaml.safe_load(text)) == _normalised(data)
+    except yaml.YAMLError:  # a character YAML does not allow in a block, such as U+FFFE
+        same = False
+    if not same:
+        raise ContentError(f"oppføringen {data['id']} kan ikke skrives som YAML uten å endres (tegn som ikke kan "
+                           "lagres?)")
     return text
 
 
@@ -140,9 +148,12 @@ def add_phrasing(path: Path, lang: str, question: str, day: dt.date) -> None:
 def write_entry(root: Path, data: dict[str, Any]) -> Path:
     """Write a new entry to ``root/faq/<id>.yaml``; :class:`ContentError` when the file exists."""
     path = root / "faq" / f"{data['id']}.yaml"
-    if path.exists():
-        raise ContentError(f"faq/{data['id']}.yaml finnes allerede")
-    write_atomically(path, entry_yaml(data))
+    try:
+        if path.exists():
+            raise ContentError(f"faq/{data['id']}.yaml finnes allerede")
+        write_atomically(path, entry_yaml(data))
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ContentError(f"faq/{data['id']}.yaml kan ikke lagres ({exc.strerror or exc})") from exc
     return path
 
 

@@ -1,7 +1,8 @@
 """CSV exports of the question log and the FAQ that open cleanly in Excel: UTF-8 with BOM, semicolons, CRLF.
 
-Visitor text that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading
-apostrophe, so a spreadsheet shows it as text and never runs it (CSV injection).
+Every cell passes through :func:`assistant.sanitize.spreadsheet_cell`: text that starts like a formula (``=``,
+``+``, ``-``, ``@``, tab) gets a leading apostrophe, so a spreadsheet shows it as text and never runs it (CSV
+injection), and control characters are removed.
 """
 
 from __future__ import annotations
@@ -14,16 +15,10 @@ from collections.abc import Iterable
 from ..cli import export_rows, write_csv
 from ..database import Record
 from ..knowledge import KnowledgeBase
+from ..sanitize import spreadsheet_cell
 
 LOG_FIELDS = ("tid", "målform", "spørsmål", "maskert", "oppføring", "intensjon", "sikkerhet", "reservesvar",
               "nyttig", "kommentar", "svar-id")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(text: str | None) -> str:
-    """Visitor text made safe for a spreadsheet cell."""
-    text = text or ""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _yes_no(value: bool | None) -> str:
@@ -37,9 +32,10 @@ def log_csv(records: Iterable[Record], tz: dt.tzinfo) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(LOG_FIELDS)
     for r in records:
-        writer.writerow([r.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), r.lang, cell(r.question),
-                         ",".join(r.masked), r.entry_id or "", r.intent or "", f"{r.confidence:.3f}".replace(".", ","),
-                         _yes_no(r.fallback), _yes_no(r.helpful), cell(r.comment), r.reply_id])
+        writer.writerow([spreadsheet_cell(value) for value in (
+            r.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), r.lang, r.question, ",".join(r.masked),
+            r.entry_id, r.intent, f"{r.confidence:.3f}".replace(".", ","), _yes_no(r.fallback), _yes_no(r.helpful),
+            r.comment, r.reply_id)])
     return out.getvalue()
 
 

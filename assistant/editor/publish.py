@@ -48,7 +48,7 @@ from ..index import Index, Settings, build_index, content_hash, save_index
 from ..knowledge import KnowledgeBase, Phrasing, Problem, ValidationError, check_knowledge
 from . import content
 from .store import EditorStore
-from .validation import entry_problems, phrasing_problems
+from .validation import entry_problems, id_problems, phrasing_problems
 
 log = logging.getLogger(__name__)
 
@@ -341,10 +341,14 @@ def apply_change(root: Path, kb: KnowledgeBase, change: Change, day: dt.date) ->
         except content.ContentError as exc:
             problems.append(Problem(entry.path, phrasing.lang, str(exc)))
     if change.new_entry:
+        path = f"faq/{change.new_entry['id']}.yaml"
+        too_long = id_problems(str(change.new_entry["id"]), path)
         try:
-            content.write_entry(root, {**change.new_entry, "reviewed": day.isoformat()})
+            if not too_long:
+                content.write_entry(root, {**change.new_entry, "reviewed": day.isoformat()})
         except content.ContentError as exc:
-            problems.append(Problem(f"faq/{change.new_entry['id']}.yaml", "", str(exc)))
+            problems.append(Problem(path, "", str(exc)))
+        problems += too_long
     if change.dev_questions:
         content.add_dev_questions(root, change.dev_questions)
     return problems
@@ -474,7 +478,8 @@ class Publisher:
             except LogUnavailable:
                 message += (" Spørsmålene kunne ikke merkes som behandlet (databasen svarte ikke) og står "
                             "fortsatt i køen.")
-        log.info("Publisert av %s: %s (indeks %s)", change.editor, change.summary, new_index.content_hash)
+        log.info("Publisert av %s: %s (indeks %s)", change.editor, content.one_line(change.summary),
+                 new_index.content_hash)
         return Outcome("accepted", message, before=before, after=after, content_hash=new_index.content_hash,
                        worse=worse_questions(before_predictions, new_index.predictions))
 

@@ -3,8 +3,8 @@
 The same rules as the repository's content tests (``tests/test_content.py``), applied to the entries a
 change touches, with messages for editors: at least six different phrasings per målform (one without
 æøå), an answer of one to four sentences without links, the source a page in ``corpus/`` in both
-målformer whose text holds every number of the answer, no words of the other målform, and no personal
-data in what is written.
+målformer whose text holds every number of the answer, no words of the other målform, no personal
+data in what is written, no control characters, and an id short enough to be a file name.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ import re
 from ..knowledge import LANGS, Entry, KnowledgeBase, Problem
 from ..malform import marker_counts
 from ..masking import mask
+from ..sanitize import has_controls
 from ..text import normalize, tokenize
 
 MIN_PHRASINGS = 6
+#: An entry's id is its file name (``faq/<id>.yaml``) and is stored in the question log (255 characters).
+MAX_ID_CHARS = 80
 MAX_SENTENCES = 4
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«])")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -38,6 +41,10 @@ def text_problems(text: str, lang: str, where: str, path: str, personal: bool = 
     """Problems with one text written in målform ``lang``: the other målform's words, and (when ``personal``)
     personal data or masking placeholders. Answers may hold the department's own phone and address."""
     problems = []
+    controls = sorted({f"U+{ord(c):04X}" for c in text if has_controls(c)})
+    if controls:
+        problems.append(Problem(path, where, f"teksten har kontrolltegn som ikke kan lagres ({', '.join(controls)}); "
+                                             "skriv den inn på nytt uten dem"))
     words = wrong_words(text, lang)
     if words:
         problems.append(Problem(path, where, f"«{text}» har ord som bare finnes på {_NAMES[other_lang(lang)]}: "
@@ -48,10 +55,19 @@ def text_problems(text: str, lang: str, where: str, path: str, personal: bool = 
     return problems
 
 
+def id_problems(entry_id: str, path: str) -> list[Problem]:
+    """Problems with ``entry_id`` as the name of a new entry's file: at most :data:`MAX_ID_CHARS` characters."""
+    if len(entry_id) > MAX_ID_CHARS:
+        return [Problem(path, "id", f"id-en har {len(entry_id)} tegn, men kan ha høyst {MAX_ID_CHARS} "
+                                    "(den blir filnavnet); velg en kortere id")]
+    return []
+
+
 def entry_problems(entry: Entry, kb: KnowledgeBase) -> list[Problem]:
     """Every content rule ``entry`` breaks, in the context of the whole knowledge base ``kb``."""
     problems: list[Problem] = []
     path = entry.path or f"faq/{entry.id}.yaml"
+    problems += id_problems(entry.id, path)
     pages = {(page.url, page.lang): page for page in kb.pages}
     for lang in LANGS:
         part = entry.part(lang)

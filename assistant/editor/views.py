@@ -25,7 +25,6 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    session,
     url_for,
 )
 from slugify import slugify
@@ -37,7 +36,7 @@ from ..evaluation import DevQuestion
 from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Phrasing, Source, load_knowledge
 from ..web import web_dir
 from . import charts, dashboard, export
-from .auth import SESSION_EDITOR, check_csrf, csrf_token, log_in, log_out, safe_next, weak_secret
+from .auth import check_csrf, csrf_token, log_in, log_out, logins_disabled, safe_next, session_editor
 from .publish import Busy, Change, Publisher, warm_baseline
 from .queue import (
     Question,
@@ -109,13 +108,7 @@ def guard() -> Response | None:
     g.editor = None
     if request.endpoint == "editor.asset":
         return None
-    name = session.get(SESSION_EDITOR)
-    if name:
-        account = ext().store.get_account(name)
-        if account is None:
-            log_out()
-        else:
-            g.editor = account.name
+    g.editor = session_editor(ext().store)
     if g.editor is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method == "GET" and not request.path.endswith((".json", ".csv")):
             return redirect(url_for("editor.login", next=request.full_path.rstrip("?")))
@@ -170,7 +163,7 @@ def asset(name: str) -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Log in with an account made by ``python -m assistant editor add NAME``."""
-    if weak_secret():
+    if logins_disabled():
         return render_template("editor/login.html", disabled=True, next="", name=""), 503
     target = safe_next(request.values.get("next"), url_for("editor.queue"))
     if g.editor and request.method == "GET":
@@ -181,7 +174,7 @@ def login() -> Any:
     account = ext().store.authenticate(name, request.form.get("password", ""))
     if account is None:
         return render_template("editor/login.html", error="Feil navn eller passord.", next=target, name=name), 401
-    log_in(account.name)
+    log_in(account)
     current_app.logger.info("Redaktør %s logget inn", account.name)
     flash(f"Du er logget inn som {account.name}.")
     return redirect(target)
@@ -189,7 +182,8 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Log out."""
+    """Log out: every session of this editor ends, in every browser (copies of the cookie included)."""
+    ext().store.end_sessions(g.editor)
     log_out()
     flash("Du er logget ut.")
     return redirect(url_for("editor.login"))
