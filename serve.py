@@ -11,6 +11,7 @@ with the reason on standard error and exit status 1; a corrupt or stale index is
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -96,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     index = app.extensions["assistant"].index
     print(f"Forsøksassistenten svarer på http://{args.host}:{args.port}/ (indeks {index.content_hash})", flush=True)
     if args.workers > 0:
+        # Everything loaded so far (the index above all) is moved out of the garbage collector's generations,
+        # so a worker's collections do not write to those objects' pages and they stay shared copy-on-write.
+        gc.collect()
+        gc.freeze()
         GunicornApp(app, gunicorn_options(args.host, args.port, args.workers, args.threads)).run()
     else:
         app.run(host=args.host, port=args.port, debug=False)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from assistant.evaluation import format_report, load_devset, percentile, split_m
 from assistant.index import Settings, build_index, save_index
 from assistant.knowledge import ValidationError, check_knowledge
 from assistant.progress import ProgressBar
+from assistant.query import analyse
 
 
 def check(root: Path) -> int:
@@ -43,16 +45,17 @@ def check(root: Path) -> int:
     return 0
 
 
-def query_times(assistant: Assistant, questions: list[str], repeats: int = 3) -> list[float]:
-    """Seconds per question for the whole reply pipeline, the best of ``repeats`` runs each."""
+def query_times(assistant: Assistant, questions: list[str], sample: int = 100) -> list[float]:
+    """Seconds per question for the whole reply pipeline, each of a fixed sample of ``sample`` questions once.
+
+    A question's analysis is not reused from an earlier one (the cache is cleared before each).
+    """
     times = []
-    for q in questions:
-        best = float("inf")
-        for _ in range(repeats):
-            start = time.perf_counter()
-            assistant.ask(q)
-            best = min(best, time.perf_counter() - start)
-        times.append(best)
+    for q in random.Random(5).sample(questions, min(sample, len(questions))):
+        analyse.cache_clear()
+        start = time.perf_counter()
+        assistant.ask(q)
+        times.append(time.perf_counter() - start)
     return times
 
 

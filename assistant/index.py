@@ -47,6 +47,7 @@ class Settings:
 
     fuzzy_scorer: str = HybridRetriever.fuzzy_scorer
     top_k: int = HybridRetriever.top_k
+    shortlist: int = HybridRetriever.shortlist
     classifier_max_entries: int = HybridRetriever.classifier_max_entries
     folds: int = 5
     # The answer threshold keeps this share of out-of-scope development questions from being answered
@@ -55,7 +56,7 @@ class Settings:
 
     def retriever(self) -> HybridRetriever:
         """An unfitted :class:`HybridRetriever` with these settings."""
-        return HybridRetriever(fuzzy_scorer=self.fuzzy_scorer, top_k=self.top_k,
+        return HybridRetriever(fuzzy_scorer=self.fuzzy_scorer, top_k=self.top_k, shortlist=self.shortlist,
                                classifier_max_entries=self.classifier_max_entries)
 
 

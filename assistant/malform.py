@@ -15,7 +15,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from .text import fold_ascii, normalize, tokenize
+from .query import analyse
+from .text import fold_ascii, normalize
+from .vectors import LinearProbabilities, TermSpace, char_wb_ngrams
 
 #: Words that are Bokmål and not Nynorsk.
 NB_ONLY = frozenset("""
@@ -48,7 +50,7 @@ _NN_FOLDED_ONLY = {w for w in _NN_FOLDED - _NB_FOLDED if len(w) > 3}
 
 def marker_counts(text: str) -> tuple[int, int]:
     """Count (Bokmål-only, Nynorsk-only) words in ``text``, with or without æøå."""
-    tokens = tokenize(normalize(text))
+    tokens = analyse(text).words
     nb = sum(1 for t in tokens if t in NB_ONLY or fold_ascii(t) in _NB_FOLDED_ONLY or _NB_SHAPES.match(t))
     nn = sum(1 for t in tokens if t in NN_ONLY or fold_ascii(t) in _NN_FOLDED_ONLY or _NN_SHAPES.match(t))
     return nb, nn
@@ -68,7 +70,15 @@ class MalformClassifier:
             LogisticRegression(max_iter=2000, C=4.0),
         )
         self.model.fit(texts, langs)
+        vectorizer, model = self.model.steps[0][1], self.model.steps[-1][1]
+        self._fast = (TermSpace(vectorizer), vectorizer.ngram_range, LinearProbabilities(model))
         return self
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """The n-gram model's probability of each målform (``predict_proba`` without its input checks)."""
+        space, ngram_range, proba = self._fast
+        values = proba(space.vector(char_wb_ngrams(analyse(text).normalized, ngram_range)))
+        return dict(zip(proba.classes.tolist(), values.tolist(), strict=True))
 
     def predict(self, text: str, default: str = "nb", prior: str | None = None) -> str:
         """The målform of ``text``; ``default`` when nothing in it tells the two apart.
@@ -79,11 +89,12 @@ class MalformClassifier:
         nb, nn = marker_counts(text)
         if nb != nn:
             return "nb" if nb > nn else "nn"
-        if prior is not None and len(tokenize(normalize(text))) < 4:
+        words = analyse(text).words
+        if prior is not None and len(words) < 4:
             return prior
-        if self.model is None or not tokenize(normalize(text)):
+        if self.model is None or not words:
             return default
-        proba = dict(zip(self.model.classes_, self.model.predict_proba([text])[0], strict=True))
+        proba = self.probabilities(text)
         if abs(proba.get("nn", 0.0) - 0.5) < 0.15:
             return default
         return "nn" if proba["nn"] > 0.5 else "nb"

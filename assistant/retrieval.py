@@ -9,9 +9,10 @@ weights that rank those vectors live in :mod:`assistant.calibration`.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,8 +22,18 @@ from sklearn.linear_model import LogisticRegression
 
 from .answerability import AnswerabilityModel, junk_examples, out_of_scope_questions
 from .knowledge import LANGS, KnowledgeBase, Passage
+from .query import Query, as_query
 from .spelling import SpellingCorrector
 from .text import TextPipeline, stopwords
+from .vectors import (
+    LinearProbabilities,
+    Postings,
+    SharedGrams,
+    SparseVector,
+    TermSpace,
+    char_wb_ngrams,
+    word_ngrams,
+)
 
 FUZZY_SCORERS = {
     "ratio": fuzz.ratio,
@@ -54,6 +65,8 @@ class Scored:
 class _KeyedRetriever:
     """Shared machinery: texts grouped by key, scores aggregated per key by their maximum."""
 
+    pipeline: TextPipeline
+
     def __init__(self) -> None:
         self.keys_: list[str] = []
         self._doc_key: np.ndarray = np.zeros(0, dtype=int)
@@ -62,20 +75,23 @@ class _KeyedRetriever:
         self.keys_ = list(dict.fromkeys(keys))
         index = {k: i for i, k in enumerate(self.keys_)}
         self._doc_key = np.array([index[k] for k in keys], dtype=int)
+        order = np.argsort(self._doc_key, kind="stable")
+        bounds = np.searchsorted(self._doc_key[order], np.arange(len(self.keys_) + 1))
+        self._key_docs = [order[a:b] for a, b in pairwise(bounds)]  # each key's texts
 
-    def _doc_scores(self, text: str) -> np.ndarray:
+    def _doc_scores(self, query: Query) -> np.ndarray:
         raise NotImplementedError
 
-    def scores(self, text: str) -> np.ndarray:
+    def scores(self, text: str | Query) -> np.ndarray:
         """One score per key (in ``keys_`` order): the best score among that key's texts."""
-        return self._best_per_key(self._doc_scores(text))
+        return self._best_per_key(self._doc_scores(as_query(text, self.pipeline)))
 
     def _best_per_key(self, doc_scores: np.ndarray) -> np.ndarray:
         out = np.zeros(len(self.keys_))
         np.maximum.at(out, self._doc_key, doc_scores)
         return out
 
-    def query(self, text: str, k: int = 5) -> list[Scored]:
+    def query(self, text: str | Query, k: int = 5) -> list[Scored]:
         """The ``k`` best keys for ``text``, best first."""
         scores = self.scores(text)
         order = np.argsort(-scores, kind="stable")[:k]
@@ -111,20 +127,30 @@ class WordTfidfRetriever(_KeyedRetriever):
 
     def fit(self, texts: list[str], keys: list[str]) -> WordTfidfRetriever:
         """Index ``texts``, each belonging to the key at the same position."""
-        self.matrix_ = self.vectorizer.fit_transform(texts)
+        self.postings_ = Postings(self.vectorizer.fit_transform(texts))
+        self.space_ = TermSpace(self.vectorizer)
         self._set_keys(keys)
         return self
 
-    def vector(self, text: str) -> sp.csr_matrix:
+    @property
+    def matrix_(self) -> sp.csr_matrix:
+        """The indexed texts' TF-IDF rows."""
+        return self.postings_.matrix
+
+    def grams(self, query: Query) -> list[str]:
+        """The n-grams this retriever's vectoriser makes of the analysed ``query``."""
+        return word_ngrams(query.terms, self.vectorizer.ngram_range)
+
+    def vector(self, text: str | Query) -> SparseVector:
         """``text`` as a TF-IDF row over this retriever's vocabulary."""
-        return self.vectorizer.transform([text])
+        return self.space_.vector(self.grams(as_query(text, self.pipeline)))
 
-    def scores_of(self, vector: sp.csr_matrix) -> np.ndarray:
+    def scores_of(self, vector: SparseVector) -> np.ndarray:
         """:meth:`scores` for a question already turned into a row by :meth:`vector`."""
-        return self._best_per_key((self.matrix_ @ vector.T).toarray().ravel())
+        return self._best_per_key(self.postings_.scores(vector))
 
-    def _doc_scores(self, text: str) -> np.ndarray:
-        return (self.matrix_ @ self.vector(text).T).toarray().ravel()
+    def _doc_scores(self, query: Query) -> np.ndarray:
+        return self.postings_.scores(self.vector(query))
 
 
 class CharTfidfRetriever(WordTfidfRetriever):
@@ -134,6 +160,10 @@ class CharTfidfRetriever(WordTfidfRetriever):
         _KeyedRetriever.__init__(self)
         self.pipeline = pipeline or TextPipeline()
         self.vectorizer = char_vectorizer(self.pipeline, ngram_range)
+
+    def grams(self, query: Query) -> list[str]:
+        """The character n-grams of the analysed ``query``'s content words."""
+        return char_wb_ngrams(query.content, self.vectorizer.ngram_range)
 
 
 class FuzzyRetriever(_KeyedRetriever):
@@ -148,12 +178,23 @@ class FuzzyRetriever(_KeyedRetriever):
         """Keep the canonical form of every text for matching."""
         self.choices_ = [content_text(self.pipeline, t) for t in texts]
         self._set_keys(keys)
+        # Each key's distinct canonical texts (phrasings often differ only in what the canonical form drops).
+        self._key_choices = [list(dict.fromkeys(self.choices_[i] for i in docs.tolist())) for docs in self._key_docs]
         return self
 
-    def _doc_scores(self, text: str) -> np.ndarray:
-        scores = process.cdist([content_text(self.pipeline, text)], self.choices_,
-                               scorer=FUZZY_SCORERS[self.scorer], dtype=np.float32)
+    def _doc_scores(self, query: Query) -> np.ndarray:
+        scores = process.cdist([query.content], self.choices_, scorer=FUZZY_SCORERS[self.scorer], dtype=np.float32)
         return scores[0].astype(float) / 100.0
+
+    def scores_among(self, text: str | Query, keys: np.ndarray) -> np.ndarray:
+        """:meth:`scores` computed for the key indices ``keys`` only (the texts of those keys); 0 for the rest."""
+        query = as_query(text, self.pipeline)
+        groups = [self._key_choices[k] for k in keys.tolist()]
+        found = process.cdist([query.content], [c for group in groups for c in group],
+                              scorer=FUZZY_SCORERS[self.scorer], dtype=np.float32)[0]
+        out = np.zeros(len(self.keys_))
+        np.maximum.at(out, np.repeat(keys, [len(group) for group in groups]), found.astype(float) / 100.0)
+        return out
 
 
 class EntryClassifier(_KeyedRetriever):
@@ -166,34 +207,46 @@ class EntryClassifier(_KeyedRetriever):
     """
 
     def __init__(self, C: float = 10.0, pipeline: TextPipeline | None = None,
-                 vectorizers: tuple[TfidfVectorizer, ...] | None = None):
-        """``vectorizers``: word and character TF-IDF already fitted on the same texts (the hybrid
+                 retrievers: tuple[WordTfidfRetriever, ...] | None = None):
+        """``retrievers``: word and character TF-IDF retrievers already fitted on the same texts (the hybrid
         retriever's), so a question is turned into features once for both; None fits its own."""
         super().__init__()
         self.C = C
         self.pipeline = pipeline or TextPipeline()
-        self.vectorizers = vectorizers
+        self.retrievers = retrievers
 
     def fit(self, texts: list[str], keys: list[str]) -> EntryClassifier:
         """Learn each key from its texts (at least two keys)."""
         if len(set(keys)) < 2:
             raise ValueError("the entry classifier needs at least two entries to tell apart")
-        if self.vectorizers is None:
-            self.vectorizers = (word_vectorizer(self.pipeline).fit(texts), char_vectorizer(self.pipeline).fit(texts))
-        features = sp.hstack([v.transform(texts) for v in self.vectorizers], format="csr")
-        self.model_ = LogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
+        if self.retrievers is None:
+            self.retrievers = (WordTfidfRetriever(self.pipeline).fit(texts, keys),
+                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
+        features = sp.hstack([r.matrix_ for r in self.retrievers], format="csr")
+        model = LogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
         self._set_keys(keys)
-        classes = {str(k): i for i, k in enumerate(self.model_.classes_)}
+        classes = {str(k): i for i, k in enumerate(model.classes_)}
         self._columns = np.array([classes[k] for k in self.keys_])
+        self.model_ = LinearProbabilities(model)
         return self
 
-    def scores(self, text: str) -> np.ndarray:
-        """The probability of every key (in ``keys_`` order) for ``text``; they sum to 1."""
-        return self.scores_of(sp.hstack([v.transform([text]) for v in self.vectorizers], format="csr"))
+    def vector(self, text: str | Query) -> SparseVector:
+        """``text`` as its row of word and character features."""
+        query = as_query(text, self.pipeline)
+        return self.stack([r.vector(query) for r in self.retrievers])
 
-    def scores_of(self, features: sp.csr_matrix) -> np.ndarray:
+    def stack(self, vectors: list[SparseVector]) -> SparseVector:
+        """The rows of the word and character retrievers (in order) as one row of this classifier's features."""
+        offsets = np.cumsum([0, *(r.space_.size for r in self.retrievers[:-1])])
+        return SparseVector.concat(v.shifted(int(o)) for v, o in zip(vectors, offsets, strict=True))
+
+    def scores(self, text: str | Query) -> np.ndarray:
+        """The probability of every key (in ``keys_`` order) for ``text``; they sum to 1."""
+        return self.scores_of(self.vector(text))
+
+    def scores_of(self, features: SparseVector) -> np.ndarray:
         """:meth:`scores` for a question already turned into its row of word and character features."""
-        return self.model_.predict_proba(features)[0][self._columns]
+        return self.model_(features)[self._columns]
 
 
 @dataclass
@@ -213,12 +266,9 @@ class PassageHit:
     score: float
 
 
-_QUESTION_TERMS = frozenset(TextPipeline().terms("hva hvordan hvem hvor hvorfor hvilke når"))
-
-
-def content_terms(pipeline: TextPipeline, text: str) -> list[str]:
+def content_terms(pipeline: TextPipeline, text: str | Query) -> list[str]:
     """The stemmed terms of ``text`` that say what it is about (question words such as "hva" left out)."""
-    return [t for t in pipeline.terms(text) if t not in _QUESTION_TERMS]
+    return list(as_query(text, pipeline).content_terms)
 
 
 @dataclass
@@ -247,7 +297,7 @@ class Vocabulary:
         return process.extractOne(term, self.terms_, scorer=fuzz.ratio, score_cutoff=self.typo_similarity) \
             is not None
 
-    def unknown_share(self, text: str) -> float:
+    def unknown_share(self, text: str | Query) -> float:
         """The share of the question's content terms that the knowledge base does not know."""
         terms = content_terms(self.pipeline, text)
         return sum(not self.known(t) for t in terms) / len(terms) if terms else 0.0
@@ -275,6 +325,7 @@ def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str
             for eid, c in counts.items()}
 
 
+_COLUMNS = FEATURES[:8]  # the features scored per entry; the gaps, coverage and unknown follow from them
 _GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word", "clf")
 
 
@@ -284,11 +335,15 @@ class HybridRetriever:
 
     ``fit`` indexes a :class:`KnowledgeBase`; ``candidates`` returns the ``top_k`` entries by a
     fixed prior mix of the features, each with its feature vector (:data:`FEATURES`); the learnt
-    ranking of those candidates is :class:`assistant.calibration.Calibration`'s job.
+    ranking of those candidates is :class:`assistant.calibration.Calibration`'s job. The sparse
+    TF-IDF scores are computed for every entry; fuzzy matching, the costliest per text, only for
+    the ``shortlist`` entries that lead on the other prior features (every entry when there are
+    fewer): the ``top_k`` come from them, since the fuzzy score can only add to an entry's prior.
     """
 
     fuzzy_scorer: str = "token_set_ratio"
     top_k: int = 10
+    shortlist: int = 20
     classifier_max_entries: int = 300
     prior: dict[str, float] = field(default_factory=lambda: {
         "q_word": 0.35, "q_char": 0.35, "q_fuzzy": 0.2, "a_word": 0.05, "page": 0.05})
@@ -306,8 +361,7 @@ class HybridRetriever:
         # The classifier's fit grows with entries x phrasings (and its weights with entries x n-grams);
         # beyond ``classifier_max_entries`` it is left out and its features are 0.
         fits = 2 <= len(kb.entries) <= self.classifier_max_entries
-        self.clf_ = EntryClassifier(vectorizers=(self.q_word_.vectorizer, self.q_char_.vectorizer)).fit(texts, keys) \
-            if fits else None
+        self.clf_ = EntryClassifier(retrievers=(self.q_word_, self.q_char_)).fit(texts, keys) if fits else None
         self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
         documents = [" ".join(t for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer))
                      for e in kb.entries]
@@ -331,18 +385,42 @@ class HybridRetriever:
             pkeys = [p.id for p in passages]
             self.p_word_ = WordTfidfRetriever().fit(ptexts, pkeys)
             self.p_char_ = CharTfidfRetriever().fit(ptexts, pkeys)
-        by_url: dict[str, list[int]] = defaultdict(list)
-        for i, entry in enumerate(kb.entries):
-            by_url[entry.source.url].append(i)
-        self._entry_page = by_url
+        self._share_grams()
+        urls = {url: i for i, url in enumerate(dict.fromkeys(p.page_url for p in passages))}
+        self._passage_page = np.array([urls[p.page_url] for p in passages], dtype=np.intp)
+        self._entry_page = np.array([urls.get(e.source.url, -1) for e in kb.entries], dtype=np.intp)
         return self
 
-    def passage_scores(self, text: str) -> dict[str, float]:
+    def _share_grams(self) -> None:
+        """Group the TF-IDF retrievers that make the same n-grams, so a question's are looked up once per group."""
+        groups: dict[tuple, list[str]] = {}
+        for name in ("q_word", "a_word", "e_word", "p_word", "q_char", "e_char", "p_char"):
+            retriever = getattr(self, f"{name}_", None)
+            if retriever is not None:
+                key = (type(retriever), retriever.pipeline, retriever.vectorizer.ngram_range)
+                groups.setdefault(key, []).append(name)
+        self._gram_groups = [(names, getattr(self, f"{names[0]}_"),
+                              SharedGrams([getattr(self, f"{n}_").space_ for n in names])) for names in groups.values()]
+
+    def vectors(self, text: str | Query) -> dict[str, SparseVector]:
+        """``text``'s TF-IDF vector for every TF-IDF retriever, by feature name ("q_word", "e_char" ...)."""
+        query = self._analysed(text)
+        out: dict[str, SparseVector] = {}
+        for names, first, shared in self._gram_groups:
+            out.update(zip(names, shared.vectors(first.grams(query)), strict=True))
+        return out
+
+    def passage_scores(self, text: str | Query) -> dict[str, float]:
         """Passage id -> score (mean of word and character TF-IDF cosine)."""
         if not self.passages_:
             return {}
-        scores = (self.p_word_.scores(text) + self.p_char_.scores(text)) / 2
-        return dict(zip(self.p_word_.keys_, scores.tolist(), strict=True))
+        return dict(zip(self.p_word_.keys_, self._passage_column(self.vectors(text)).tolist(), strict=True))
+
+    def _passage_column(self, vectors: dict[str, SparseVector]) -> np.ndarray:
+        return (self.p_word_.scores_of(vectors["p_word"]) + self.p_char_.scores_of(vectors["p_char"])) / 2
+
+    def _analysed(self, text: str | Query) -> Query:
+        return as_query(text, self.q_word_.pipeline)
 
     def indistinct(self, text: str, ids: list[str]) -> list[str]:
         """Those of ``ids`` whose phrasings use every content word of ``text``.
@@ -357,15 +435,18 @@ class HybridRetriever:
             return []
         return [i for i in ids if terms <= self.question_terms_[i]]
 
-    def _page_column(self, pscores: dict[str, float]) -> np.ndarray:
-        page = np.zeros(len(self.entry_ids_))
-        best_by_url: dict[str, float] = defaultdict(float)
-        for pid, score in pscores.items():
-            url = self.passages_[pid].page_url
-            best_by_url[url] = max(best_by_url[url], score)
-        for url, score in best_by_url.items():
-            page[self._entry_page.get(url, [])] = score
-        return page
+    def _page_column(self, pscores: np.ndarray) -> np.ndarray:
+        """Each entry's page score: the best passage score of its source page (0 without passages)."""
+        best = np.zeros(int(self._passage_page.max()) + 1 if len(pscores) else 0)
+        np.maximum.at(best, self._passage_page, pscores)
+        return np.where(self._entry_page >= 0, best[self._entry_page] if len(best) else 0.0, 0.0)
+
+    def _fuzzy_column(self, query: Query, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """Fuzzy scores for the ``shortlist`` entries first on the rest of the prior (all when fewer); 0 elsewhere."""
+        if len(self.entry_ids_) <= self.shortlist:
+            return self.q_fuzzy_.scores(query)
+        rest = sum(self.prior[name] * columns[name] for name in self.prior if name != "q_fuzzy")
+        return self.q_fuzzy_.scores_among(query, np.argsort(-rest, kind="stable")[: self.shortlist])
 
     def candidates(self, text: str) -> tuple[list[Candidate], list[PassageHit]]:
         """The ``top_k`` candidate entries (unranked) and the best three passages of each målform for ``text``.
@@ -377,24 +458,22 @@ class HybridRetriever:
         known_words = float(self.speller_.known_words(text))
         text = self.speller_.correct(text)
         answerable = self.answerability_.probability(text)
-        pscores = self.passage_scores(text)
-        words, chars = self.q_word_.vector(text), self.q_char_.vector(text)
-        columns = {
-            "q_word": self.q_word_.scores_of(words),
-            "q_char": self.q_char_.scores_of(chars),
-            "q_fuzzy": self.q_fuzzy_.scores(text),
-            "a_word": self.a_word_.scores(text),
-            "e_word": self.e_word_.scores(text),
-            "e_char": self.e_char_.scores(text),
-            "page": self._page_column(pscores),
-            "clf": self.clf_.scores_of(sp.hstack([words, chars], format="csr")) if self.clf_
-            else np.zeros(len(self.entry_ids_)),
-        }
+        query = self._analysed(text)
+        n = len(self.entry_ids_)
+        vectors = self.vectors(query)
+        pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)
+        columns = {name: getattr(self, f"{name}_").scores_of(vectors[name])
+                   for name in ("q_word", "q_char", "a_word", "e_word", "e_char")}
+        columns["page"] = self._page_column(pscores) if self.passages_ else np.zeros(n)
+        columns["clf"] = self.clf_.scores_of(self.clf_.stack([vectors["q_word"], vectors["q_char"]])) if self.clf_ \
+            else np.zeros(n)
+        columns["q_fuzzy"] = self._fuzzy_column(query, columns)
+        columns = {name: columns[name] for name in _COLUMNS}
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = np.argsort(-prior, kind="stable")[: self.top_k]
         best = {name: float(column.max()) for name, column in columns.items()}
-        terms = content_terms(self.q_word_.pipeline, text)
-        unknown = self.vocabulary_.unknown_share(text)
+        terms = query.content_terms
+        unknown = self.vocabulary_.unknown_share(query)
         candidates = []
         for i in order:
             entry_id = self.entry_ids_[i]
@@ -405,6 +484,10 @@ class HybridRetriever:
             features["answerable"] = answerable
             features["known_words"] = known_words
             candidates.append(Candidate(entry_id, features))
-        ranked = sorted((PassageHit(self.passages_[pid], s) for pid, s in pscores.items()), key=lambda h: -h.score)
-        hits = [h for lang in LANGS for h in [h for h in ranked if h.passage.lang == lang][:3]]
-        return candidates, sorted(hits, key=lambda h: -h.score)
+        best_by_lang: dict[str, list[PassageHit]] = {lang: [] for lang in LANGS}
+        for i in np.argsort(-pscores, kind="stable").tolist():
+            passage = self.passages_[self.p_word_.keys_[i]]
+            found = best_by_lang.get(passage.lang)
+            if found is not None and len(found) < 3:
+                found.append(PassageHit(passage, float(pscores[i])))
+        return candidates, sorted((h for lang in LANGS for h in best_by_lang[lang]), key=lambda h: -h.score)

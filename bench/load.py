@@ -14,8 +14,8 @@ the same number of clients and the same time each, it runs two phases:
 
 It prints requests per second, p50/p95/p99 latency and errors for both, their ratio, the start-up time
 (process start until ``/api/health`` answers; the index is built before), the memory of every gunicorn
-process (RSS and PSS from /proc), and checks the question log: one row for every answered question,
-none lost and none doubled. Exit status 1 on any error or a log mismatch. Each phase is bounded by
+process (RSS and PSS from /proc) before and after the load, and checks the question log: one row for every
+answered question, none lost and none doubled. Exit status 1 on any error or a log mismatch. Each phase is bounded by
 ``--duration`` and ``--max-requests``; every request by a timeout.
 """
 
@@ -345,7 +345,8 @@ def questions() -> tuple[list[str], list[str]]:
 
 
 def print_report(args: argparse.Namespace, server: Server, phases: list[Phase],
-                 mem: list[tuple[str, int, int, int]], log_check: list[tuple[str, object]]) -> None:
+                 mem_before: list[tuple[str, int, int, int]], mem: list[tuple[str, int, int, int]],
+                 log_check: list[tuple[str, object]]) -> None:
     """Print the figures as tables."""
     cpus = os.cpu_count()
     print(f"\nserve.py --workers {args.workers} --threads {args.threads}; {args.clients} clients, "
@@ -368,10 +369,16 @@ def print_report(args: argparse.Namespace, server: Server, phases: list[Phase],
     for phase in phases:
         if phase.errors:
             print(f"errors in {phase.name}: {phase.errors}")
-    print(f"\n| {'process':<7} | {'pid':>7} | {'RSS MiB':>7} | {'PSS MiB':>7} |\n|{'-' * 9}|{'-' * 8}:|{'-' * 8}:|"
-          f"{'-' * 8}:|")
+    print(f"\nmemory after the warm-up and after the {phases[1].answered} answers of the ask phase:")
+    print(f"\n| {'process':<7} | {'pid':>7} | {'RSS before':>10} | {'PSS before':>10} | {'RSS after':>9} | "
+          f"{'PSS after':>9} | {'private growth':>14} |")
+    print(f"|{'-' * 9}|{'-' * 8}:|{'-' * 11}:|{'-' * 11}:|{'-' * 10}:|{'-' * 10}:|{'-' * 15}:|")
+    before = {pid: (rss, pss) for _, pid, rss, pss in mem_before}
     for role, pid, rss, pss in mem:
-        print(f"| {role:<7} | {pid:>7} | {rss / 1024:>7.1f} | {pss / 1024:>7.1f} |")
+        rss0, pss0 = before.get(pid, (float("nan"), float("nan")))
+        print(f"| {role:<7} | {pid:>7} | {rss0 / 1024:>10.1f} | {pss0 / 1024:>10.1f} | {rss / 1024:>9.1f} | "
+              f"{pss / 1024:>9.1f} | {(pss - pss0) / 1024:>+14.1f} |")
+    print("(MiB; PSS counts a page shared by n processes as 1/n: its growth is what copy-on-write sharing lost)")
     print("\nquestion log (PostgreSQL):")
     for label, value in log_check:
         print(f"  {label:<32} {value}")
@@ -406,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
                        for _ in range(args.clients)]
             # Warm-up (not timed, but logged): a worker's first question connects to the database and Redis.
             warm_up = [client.ask() for client in clients[:10]]
+            mem_before = process_memory(server.process.pid)
             phases = [measured_phase(server.process.pid, "GET /api/ping", clients, Client.ping, args),
                       measured_phase(server.process.pid, "POST /api/ask", clients, Client.ask, args)]
             mem = process_memory(server.process.pid)
@@ -421,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     log_check = [("answered asks (incl. 10 warm-up)", expected), ("rows in question_log", rows),
                  ("distinct reply ids", len(stored)), ("answered without reply_id", unlogged),
                  ("answered but missing", missing), ("doubled", rows - len(stored))]
-    print_report(args, server, phases, mem, log_check)
+    print_report(args, server, phases, mem_before, mem, log_check)
     failures = []
     if any(phase.error_count for phase in phases) or any(status != 200 for status, _ in warm_up):
         failures.append("errors")

@@ -9,16 +9,20 @@ reports its accuracy on held-out examples.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+import numpy as np
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from ..knowledge import LANGS
-from ..text import TextPipeline, fold_ascii, normalize, tokenize
+from ..query import analyse
+from ..text import TextPipeline, fold_ascii, normalize
+from ..vectors import LinearProbabilities, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
 
 NONE = "none"
 
@@ -35,7 +39,7 @@ på til for med som har vi me du de dei forsøk søke søkje kommune kommunen ko
 
 def looks_english(text: str) -> bool:
     """Whether ``text`` is written in English rather than Norwegian (function words decide)."""
-    tokens = tokenize(normalize(text))
+    tokens = analyse(text).words
     english = sum(t in _ENGLISH for t in tokens)
     norwegian = sum(t in _NORWEGIAN or fold_ascii(t) != t for t in tokens)
     return english >= 2 and english > norwegian
@@ -70,12 +74,16 @@ def _canonical(text: str) -> str:
     return TextPipeline().canonical(text) or normalize(text)
 
 
+_WORD = r"[^\W_]+"
+_CHAR_NGRAMS, _WORD_NGRAMS = (2, 4), (1, 2)
+
+
 def _model() -> Pipeline:
     features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=_CHAR_NGRAMS, sublinear_tf=True,
                                   preprocessor=_canonical)),
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                  preprocessor=_canonical, token_pattern=r"[^\W_]+")),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=_WORD_NGRAMS, sublinear_tf=True,
+                                  preprocessor=_canonical, token_pattern=_WORD)),
     ])
     return make_pipeline(features, LogisticRegression(C=20.0, max_iter=5000))
 
@@ -104,7 +112,23 @@ class IntentClassifier:
         self.intents = intents
         texts, labels = _examples(intents, extra_none)
         self.model_ = _model().fit(texts, labels)
+        union, model = self.model_.steps[0][1], self.model_.steps[-1][1]
+        self._spaces = tuple(TermSpace(vectorizer) for _, vectorizer in union.transformer_list)
+        self._proba = LinearProbabilities(model)
         return self
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """The model's probability of every intent (in ``model_.classes_`` order) for ``text``.
+
+        The same numbers as ``model_.predict_proba([text])[0]``, from the question's (cached) analysis.
+        """
+        query = analyse(text)
+        canonical = query.canonical or query.normalized
+        chars, words = self._spaces
+        vector = SparseVector.concat([chars.vector(char_wb_ngrams(canonical, _CHAR_NGRAMS)),
+                                      words.vector(word_ngrams(re.findall(_WORD, canonical), _WORD_NGRAMS))
+                                      .shifted(chars.size)])
+        return self._proba(vector)
 
     def evaluate_holdout(self, intents: dict[str, Intent], extra_none: list[str], share: float = 0.25,
                          seed: int = 7) -> float:
@@ -121,7 +145,7 @@ class IntentClassifier:
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely intent and its probability; ``none`` when below the threshold."""
-        proba = self.model_.predict_proba([text])[0]
+        proba = self.probabilities(text)
         best = int(proba.argmax())
         intent = str(self.model_.classes_[best])
         return (intent if proba[best] >= self.threshold else NONE), float(proba[best])

@@ -1,0 +1,93 @@
+"""The hot path's own vectors and scores give scikit-learn's numbers, and a question is analysed once."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from assistant.query import analyse
+from assistant.retrieval import CharTfidfRetriever, WordTfidfRetriever, content_text
+from assistant.text import TextPipeline
+from assistant.vectors import Postings, SharedGrams, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
+
+TEXTS = ["Hvor lenge kan et forsøk vare?", "Kor lenge varer eit forsøk?", "Hva var søknadsfristen?",
+         "Får kommunen tilskudd?", "Hvem kan søke?", "Kan fylkeskommunen søkje om forsøk på tvers av sektorar?"]
+QUESTIONS = ["kor lenge kan forsøket vare", "søknadsfrist", "xyzzy", "", "Hei! Kva kan kommunane søkje om?",
+             "a b", "fylkeskommune fylkeskommune forsøk", "   mellomrom\t og\nlinjeskift  "]
+
+
+def test_char_and_word_ngrams_are_scikit_learns():
+    for ngram_range in [(2, 5), (2, 4), (1, 1), (3, 3)]:
+        char = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, lowercase=False).build_analyzer()
+        word = TfidfVectorizer(ngram_range=ngram_range, lowercase=False, tokenizer=str.split,
+                               token_pattern=None).build_analyzer()
+        for text in QUESTIONS + TEXTS:
+            assert char_wb_ngrams(text, ngram_range) == char(text)
+            assert word_ngrams(text.split(), ngram_range) == word(text)
+
+
+@pytest.mark.parametrize("make", [WordTfidfRetriever, CharTfidfRetriever])
+def test_question_vectors_and_scores_equal_the_vectoriser_and_the_matrix_product(make):
+    retriever = make().fit(TEXTS, [str(i) for i in range(len(TEXTS))])
+    for question in QUESTIONS:
+        expected = retriever.vectorizer.transform([question])
+        ours = retriever.vector(question)
+        np.testing.assert_allclose(ours.dense(expected.shape[1]), expected.toarray()[0], atol=1e-12)
+        products = (retriever.matrix_ @ expected.T).toarray().ravel()
+        np.testing.assert_allclose(retriever.postings_.scores(ours), products, atol=1e-12)
+
+
+def test_shared_grams_give_each_space_its_own_vector():
+    spaces = [TermSpace(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(texts))
+              for texts in (TEXTS[:3], TEXTS[2:], TEXTS)]
+    shared = SharedGrams(spaces)
+    for question in QUESTIONS:
+        grams = char_wb_ngrams(question, (2, 5))
+        for space, vector in zip(spaces, shared.vectors(grams), strict=True):
+            alone = space.vector(grams)
+            assert vector.indices.tolist() == alone.indices.tolist()
+            np.testing.assert_array_equal(vector.values, alone.values)
+
+
+def test_postings_of_an_empty_question_score_zero():
+    postings = Postings(sp.csr_matrix(np.eye(3)))
+    assert postings.scores(SparseVector(np.zeros(0, dtype=np.intp), np.zeros(0))).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_analysis_is_the_text_pipelines_and_is_shared():
+    pipeline = TextPipeline()
+    for text in QUESTIONS + TEXTS:
+        query = analyse(text)
+        assert list(query.terms) == pipeline.terms(text)
+        assert query.canonical == pipeline.canonical(text)
+        assert query.content == content_text(pipeline, text)
+    assert analyse("Kor lenge varer eit forsøk?") is analyse("Kor lenge varer eit forsøk?")
+
+
+def test_intent_and_malform_probabilities_equal_predict_proba(index):
+    for question in QUESTIONS + TEXTS + ["takk for hjelpa", "kan eg snakke med nokon?"]:
+        expected = index.intents.model_.predict_proba([question])[0]
+        np.testing.assert_allclose(index.intents.probabilities(question), expected, atol=1e-12)
+        proba = index.malform.probabilities(question)
+        expected = dict(zip(index.malform.model.classes_, index.malform.model.predict_proba([question])[0],
+                            strict=True))
+        assert proba == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_entry_classifier_equals_its_model(index):
+    classifier = index.retriever.clf_
+    for question in QUESTIONS:
+        features = sp.hstack([r.vectorizer.transform([question]) for r in classifier.retrievers], format="csr")
+        logits = features @ classifier.model_.weights + classifier.model_.intercept
+        expected = np.exp(logits - logits.max())
+        expected = (expected / expected.sum())[0][classifier._columns]
+        np.testing.assert_allclose(classifier.scores(question), expected, atol=1e-12)
+
+
+def test_fuzzy_matching_on_a_shortlist_scores_those_entries_as_in_full(index):
+    fuzzy = index.retriever.q_fuzzy_
+    keys = np.array([0, 5, 7, 40])
+    for question in ["Kor lenge kan eit forsøk vare?", "soknadsfrist", "tilskot"]:
+        full, some = fuzzy.scores(question), fuzzy.scores_among(question, keys)
+        np.testing.assert_array_equal(some[keys], full[keys])
+        assert not np.delete(some, keys).any()
