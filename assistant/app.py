@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None, assistant: Assistant |
         def _follow_current_index() -> None:
             watcher.check()  # a before_request function must return None, or Flask takes its value as the response
     app.extensions["assistant"] = assistant
-    if isinstance(assistant.sessions, RedisSessionStore):  # /api/health pings it
+    if isinstance(getattr(assistant, "sessions", None), RedisSessionStore):  # /api/health pings it
         app.extensions.setdefault("redis_checks", {})["sessions"] = RedisCheck(
             assistant.sessions.url, float(app.config["REDIS_TIMEOUT"]), float(app.config["REDIS_RETRY_SECONDS"]))
 
