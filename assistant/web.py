@@ -82,7 +82,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "visit": "Besøksadresse",
         "other_lang": "Nynorsk",
         "language": "Språk",
-        "privacy": "Spørsmålene lagres uten personopplysninger for å forbedre tjenesten. Svarene er veiledende; "
+        "privacy": "Ikke skriv personopplysninger. Spørsmålene lagres for å forbedre tjenesten, med fødselsnummer, "
+                   "telefon, e-post og adresser fjernet. Svarene er veiledende; "
                    "kilden står under hvert svar.",
         "error": "Noe gikk galt",
         "back": "Til forsiden",
@@ -120,7 +121,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "visit": "Besøksadresse",
         "other_lang": "Bokmål",
         "language": "Språk",
-        "privacy": "Spørsmåla blir lagra utan personopplysningar for å gjere tenesta betre. Svara er rettleiande; "
+        "privacy": "Ikkje skriv personopplysningar. Spørsmåla blir lagra for å gjere tenesta betre, med fødselsnummer, "
+                   "telefon, e-post og adresser fjerna. Svara er rettleiande; "
                    "kjelda står under kvart svar.",
         "error": "Noko gjekk gale",
         "back": "Til framsida",
