@@ -82,13 +82,12 @@ def test_junk_is_never_answered_nor_offered(assistant, junk):
 
 
 def _with_thresholds(assistant, **thresholds):
-    import copy
     import dataclasses
 
     from assistant.dialogue import Assistant
 
-    index = copy.copy(assistant.index)
-    index.calibration = dataclasses.replace(index.calibration, **thresholds)
+    index = dataclasses.replace(assistant.index, calibration=dataclasses.replace(assistant.index.calibration,
+                                                                                 **thresholds))
     return Assistant(index)
 
 
