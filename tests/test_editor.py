@@ -313,12 +313,12 @@ def test_nearest_entry_is_voted_by_how_often_asked_and_a_tie_goes_to_the_surer_r
 def test_add_phrasing_changes_one_line_and_the_review_date(root):
     path = root / "faq" / "varighet.yaml"
     before = path.read_text(encoding="utf-8")
-    content.add_phrasing(path, "nn", "kor mange år får forsøket: vare", dt.date(2026, 12, 1))
+    content.add_phrasing(path, "nn", "kor mange år får forsøket: vare", dt.date(2027, 1, 15))
     after = path.read_text(encoding="utf-8")
     removed = [line for line in before.splitlines() if line not in after.splitlines()]
     added = [line for line in after.splitlines() if line not in before.splitlines()]
     assert [line for line in removed if not line.startswith("reviewed:")] == []
-    assert sorted(added) == ["    - 'kor mange år får forsøket: vare'", "reviewed: 2026-12-01"]
+    assert sorted(added) == ["    - 'kor mange år får forsøket: vare'", "reviewed: 2027-01-15"]
     data = yaml.safe_load(after)
     assert data["nn"]["questions"][-1] == "kor mange år får forsøket: vare"
     assert data["nb"] == yaml.safe_load(before)["nb"]

@@ -34,7 +34,7 @@ TOKEN = re.compile(r"«\[[^«»\[\]]+\]»")
 def repository_questions() -> list[str]:
     """The FAQ phrasings and the development and blind sets' questions (no personal data in them)."""
     questions = []
-    for path in sorted((ROOT / "faq").glob("*.yaml")):
+    for path in sorted((ROOT / "faq").glob("[!_]*.yaml")):  # faq/_meta.yaml holds settings, not an entry
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         questions += [q for lang in ("nb", "nn") for q in data[lang]["questions"]]
     for path in sorted((ROOT / "eval").rglob("*.yaml")):  # the development and blind sets
