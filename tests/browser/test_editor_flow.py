@@ -29,7 +29,7 @@ def serve(request: pytest.FixtureRequest, kind: str, index, tmp_path) -> Iterato
         client = app.test_client()
         for question in (UNANSWERED, f"{UNANSWERED}? fnr {FNR}, ring {PHONE}", XSS,
                          "hva koster en pizza", "kva kostar ein pizza"):
-            assert client.post("/api/ask", json={"question": question}).get_json()["fallback"], question
+            assert client.post("/api/ask", json={"question": question}).get_json()["id"] is None, question  # unanswered
         server = Server(app)
         try:
             yield server
