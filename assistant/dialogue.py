@@ -272,6 +272,10 @@ class Assistant:
         return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
                      self._suggestions(ids, lang), intent="hedged" if hedged else None)
 
+    def _plausible(self, ranking: Ranking, every: bool = False) -> list[str]:
+        """The first candidates' ids whose fused score reaches ``suggest_floor`` (all of them when ``every``)."""
+        return [c.id for c in ranking.candidates[: self.max_suggestions] if every or c.score >= self.suggest_floor]
+
     def _about_scheme(self, ranking: Ranking) -> bool:
         """Whether the message looks like a question about the scheme (answerability at the floor, not junk)."""
         return not ranking.junk and ranking.answerable >= self.answerable_floor
@@ -295,9 +299,8 @@ class Assistant:
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÆØÅ§«0-9])", hit.passage.text)
         quote = " ".join(sentences[: self.passage_sentences])
         answer = f"{messages.passage_intro(lang, hit.passage.page_title)} {quote}"
-        near = [c.id for c in ranking.candidates[: self.max_suggestions] if c.score >= self.suggest_floor]
         return Reply(question, answer, lang, hit.score, False, hit.passage.page_url, hit.passage.page_title, None,
-                     self._suggestions(near, lang), intent="passage")
+                     self._suggestions(self._plausible(ranking), lang), intent="passage")
 
     def _intent(self, question: str, intent: str, lang: str, state: SessionState) -> Reply:
         state.fails = 0
@@ -322,9 +325,7 @@ class Assistant:
     def _fallback(self, question: str, lang: str, ranking: Ranking, state: SessionState) -> Reply:
         """"I don't know", with the best entries offered when the question looks like one about the scheme."""
         state.fails += 1
-        about_scheme = self._about_scheme(ranking)
-        near = [c.id for c in ranking.candidates[: self.max_suggestions]
-                if c.score >= self.suggest_floor or about_scheme] if not ranking.junk else []
+        near = [] if ranking.junk else self._plausible(ranking, every=self._about_scheme(ranking))
         if state.fails >= 2:
             text, intent = messages.repeated_failure_text(lang), "repeated_fallback"
         else:
