@@ -53,7 +53,7 @@ from sqlalchemy.pool import StaticPool
 
 from .config import DEFAULTS
 from .masking import mask, mask_report
-from .spool import Spool, spool_name
+from .spool import Spool, create_private, spool_name
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -199,7 +199,7 @@ def _create_engine(url: str) -> sa.Engine:
             """Create the file readable by its owner only (it holds the editors' password hashes) before SQLite
             opens it; SQLite gives its -wal and -shm files the same mode."""
             with contextlib.suppress(OSError):
-                os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))
+                create_private(parsed.database)
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

@@ -41,6 +41,17 @@ def spool_name(database_url: str) -> str:
     return f"log-spool-{hashlib.sha256(database_url.encode()).hexdigest()[:16]}.sqlite3"
 
 
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists already.
+
+    Only a missing file is opened (``O_EXCL``): closing a descriptor of a file that is open in SQLite elsewhere
+    in the process would release every POSIX lock the process holds on it, and SQLite's locking with it (the
+    spool then failed with "disk I/O error" when a new thread opened its connection during a drain).
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _encode(row: dict[str, Any]) -> str:
     return json.dumps({k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()},
                       ensure_ascii=False)
@@ -72,7 +83,7 @@ class Spool:
         if connection is not None and self._local.pid == os.getpid():
             return connection
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        create_private(self.path)
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")  # every commit is fsynced before the visitor gets an answer

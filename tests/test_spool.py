@@ -7,6 +7,7 @@ No database server is needed: "down" is PostgreSQL on a loopback port nobody lis
 
 from __future__ import annotations
 
+import os
 import socket
 import stat
 import threading
@@ -120,3 +121,26 @@ def test_the_spool_keeps_the_record_as_it_was(spool_path):
     [row] = spool.oldest(10)
     assert row["reply_id"] == reply_id and "922 44 555" not in row["question"]  # masked before it is spooled
     assert row["created_at"].tzinfo is not None and row["confidence"] == 0.5 and row["fallback"] is False
+
+
+def test_a_new_thread_opens_no_descriptor_on_a_spool_file_in_use(spool_path, monkeypatch):
+    """Closing any descriptor of a file releases every POSIX lock the process holds on it, SQLite's included: a
+    thread that opened (and closed) the spool file to set its mode while another thread held a transaction broke
+    the other's locks ("disk I/O error" under load during an outage). Only a missing file is created that way."""
+    spool = Spool(spool_path, 10)
+    spool.add({"reply_id": "r0", "question": "q"})
+    opened: list[str] = []
+    real_open = os.open
+
+    def spy(path: str, *args: int) -> int:
+        descriptor = real_open(path, *args)  # raises, opening nothing, where the file exists (O_EXCL)
+        opened.append(str(path))
+        return descriptor
+
+    monkeypatch.setattr(os, "open", spy)
+    thread = threading.Thread(target=lambda: spool.add({"reply_id": "r1", "question": "q"}))
+    thread.start()
+    thread.join()
+    assert spool.pending() == 2
+    assert str(spool_path) not in opened
+    assert stat.S_IMODE(spool_path.stat().st_mode) == 0o600
