@@ -59,13 +59,18 @@ def query_times(assistant: Assistant, questions: list[str], sample: int = 100) -
     return times
 
 
+def _limit_failures(figures: dict[str, float], limits: dict, label: str) -> list[str]:
+    """The ``figures`` below ``limits['min']`` or above ``limits['max']``, named with ``label``."""
+    failures = [f"{label}{key} = {figures[key]:.3f} < {low}" for key, low in limits.get("min", {}).items()
+                if figures[key] < low]
+    return failures + [f"{label}{key} = {figures[key]:.3f} > {high}" for key, high in limits.get("max", {}).items()
+                       if figures[key] > high]
+
+
 def blind_failures(split: dict[str, dict[str, float]], curve: dict[int, float], thresholds: dict) -> list[str]:
     """The blind set's figures that miss ``thresholds['blind']`` (minimums, maximums, nb/nn gap, noise)."""
     limits = thresholds.get("blind", {})
-    failures = [f"blind {key} = {split['alle'][key]:.3f} < {low}" for key, low in limits.get("min", {}).items()
-                if split["alle"][key] < low]
-    failures += [f"blind {key} = {split['alle'][key]:.3f} > {high}" for key, high in limits.get("max", {}).items()
-                 if split["alle"][key] > high]
+    failures = _limit_failures(split["alle"], limits, "blind ")
     gap = limits.get("max_nb_nn_gap")
     if gap is not None and abs(split["nb"]["right"] - split["nn"]["right"]) > gap:
         failures.append(f"blind: besvart riktig skiller {abs(split['nb']['right'] - split['nn']['right']):.3f} "
@@ -77,15 +82,13 @@ def blind_failures(split: dict[str, dict[str, float]], curve: dict[int, float], 
     return failures
 
 
-def strict_failures(split: dict[str, dict[str, float]], thresholds: dict[str, float]) -> list[str]:
-    """The development set's metrics that miss ``thresholds`` (minimums, maximums and the nb/nn gap)."""
-    failures = []
-    for key, minimum in thresholds.get("min", {}).items():
-        if split["alle"][key] < minimum:
-            failures.append(f"{key} = {split['alle'][key]:.3f} < {minimum}")
-    for key, maximum in thresholds.get("max", {}).items():
-        if split["alle"][key] > maximum:
-            failures.append(f"{key} = {split['alle'][key]:.3f} > {maximum}")
+def strict_failures(split: dict[str, dict[str, float]], thresholds: dict) -> list[str]:
+    """The development set's metrics that miss ``thresholds``: ``min``/``max`` for the group named by ``group``
+    (default ``alle``), ``groups`` with limits of their own per group, and the nb/nn gap (all questions)."""
+    group = thresholds.get("group", "alle")
+    failures = _limit_failures(split[group], thresholds, "" if group == "alle" else f"{group}: ")
+    for name, limits in (thresholds.get("groups") or {}).items():
+        failures += _limit_failures(split[name], limits, f"{name}: ")
     gap = thresholds.get("max_nb_nn_gap")
     if gap is not None:
         diff = split["nb"]["top1"] - split["nn"]["top1"]

@@ -172,7 +172,9 @@ class Assistant:
         english = looks_english(question)
         ranking = self._rank_with_context(body, state)
         indistinct = self._indistinct(body, ranking)
-        small_talk = intent != NONE and probability > ranking.confidence
+        # Small talk wins over an answer unless the message alone (without the topic's help) ranks surer.
+        own = ranking if state.topic is None or intent == NONE else self.rank(body)
+        small_talk = intent != NONE and probability > own.confidence
         if self.likely(ranking) and not english and not small_talk and len(indistinct) < 2:
             entry = entries[ranking.top.id]
             prefix = messages.GREETING_PREFIX if opener == "greeting" else ""
