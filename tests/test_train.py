@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.evaluation import split_metrics
+from assistant.evaluation import Prediction, load_devset, split_metrics
 from train import strict_failures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,28 @@ def test_strict_failures_names_the_missed_metrics():
     failures = strict_failures(split, thresholds)
     assert len(failures) == 3
     assert failures[0].startswith("top1 = 0.500")
+
+
+def test_strict_failures_gate_the_named_group_and_each_group_with_limits_of_its_own():
+    split = {"alle": {"top1": 0.80}, "teamet": {"top1": 0.93, "oos_false_answer_rate": 0.06},
+             "besøkende": {"top1": 0.70, "oos_false_answer_rate": 0.0}, "nb": {"top1": 0.8}, "nn": {"top1": 0.8}}
+    thresholds = {"group": "teamet", "min": {"top1": 0.92}, "max": {"oos_false_answer_rate": 0.05},
+                  "groups": {"besøkende": {"min": {"top1": 0.80}}}}
+    assert strict_failures(split, thresholds) == ["teamet: oos_false_answer_rate = 0.060 > 0.05",
+                                                  "besøkende: top1 = 0.700 < 0.8"]
+
+
+def test_the_visitor_file_is_its_own_group_in_the_report(tmp_path):
+    devset = tmp_path / "eval" / "devset"
+    devset.mkdir(parents=True)
+    (devset / "h1.yaml").write_text("- {q: hvor lenge varer et forsøk, expect: varighet, lang: nb}\n", encoding="utf-8")
+    (devset / "visitors.yaml").write_text("- {q: kor lenge varer forsoket, expect: varighet, lang: nn}\n"
+                                          "- {q: hei, expect: none, lang: nn}\n", encoding="utf-8")
+    questions = load_devset(tmp_path, {"varighet"})
+    assert [q.visitor for q in questions] == [False, True, True]
+    predictions = [Prediction(q, ("varighet",), 0.9, 0.5) for q in questions]
+    split = split_metrics(predictions)
+    assert (split["teamet"]["n"], split["besøkende"]["n"], split["besøkende"]["oos_false_answer_rate"]) == (1, 2, 1.0)
 
 
 def test_blind_failures_name_every_missed_blind_figure():
