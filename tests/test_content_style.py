@@ -47,6 +47,7 @@ _NOT_ABOUT_THE_ROUND = {
     "staten-i-forsok": "who may apply under forsøksloven, which is not tied to the round",
     "tilskudd": "whether the scheme pays grants",
     "lovgrunnlag": "the legal basis a trial needs, which is not tied to the round",
+    "rundskriv-h-26-05": "an older guide to trials under the law, not the round",
 }
 _CLOSED_ROUND = re.compile(r"\b(?:søknadsrunden i 2023|8\. september 2023)", re.IGNORECASE)
 # The time-aware answers: they say when the statement that no new round is announced was checked.
