@@ -272,7 +272,7 @@ class Assistant:
         ids = ids[: self.max_suggestions]
         answer = f"{prefix.strip()} {entry.part(lang).answer}".strip()
         return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
-                     self._suggestions(ids, lang), intent="hedged" if hedged else None)
+                     self._suggestions(ids, lang), intent="hedged" if hedged else None, contact=entry.contact)
 
     def _plausible(self, ranking: Ranking, every: bool = False) -> list[str]:
         """The first candidates' ids whose fused score reaches ``suggest_floor`` (all of them when ``every``)."""

@@ -25,7 +25,7 @@ _META_KEYS = {"as_of", "stale_after_days"}
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 _MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
            "november", "desember")
-_ENTRY_KEYS = {"id", "source", "related", "reviewed", "nb", "nn"}
+_ENTRY_KEYS = {"id", "source", "related", "reviewed", "contact", "nb", "nn"}
 _PAGE_KEYS = {"title", "url", "lang", "date"}
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 
@@ -75,6 +75,7 @@ class Entry:
     related: tuple[str, ...] = ()
     reviewed: dt.date | None = None
     path: str = ""
+    contact: bool = False  # the answer is how to reach Kommunalavdelingen: replies carry the contact card
 
     def part(self, lang: str) -> LangPart:
         """The entry's text in målform ``lang`` ("nb" or "nn")."""
@@ -251,6 +252,9 @@ def _entry(path: Path, rel: str, meta: ContentMeta, problems: list[Problem]) -> 
     if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
         problems.append(Problem(rel, "related", "må være en liste med id-er"))
         related = []
+    contact = data.get("contact", False)
+    if not isinstance(contact, bool):
+        problems.append(Problem(rel, "contact", "må være true eller false"))
     try:
         reviewed = _parse_date(data.get("reviewed"))
     except ValueError:
@@ -267,6 +271,7 @@ def _entry(path: Path, rel: str, meta: ContentMeta, problems: list[Problem]) -> 
         related=tuple(related),
         reviewed=reviewed,
         path=rel,
+        contact=contact is True,
     )
 
 

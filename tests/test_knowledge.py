@@ -85,6 +85,25 @@ def test_reports_every_problem_at_once_with_file_and_field(tmp_path):
     assert len(exc.value.problems) == len(problems) >= 10
 
 
+def test_an_entry_can_say_its_answer_is_the_contact_details(tmp_path):
+    entry(tmp_path, "a")
+    write(tmp_path, "faq/b.yaml", GOOD.format(id="b", nbq="ring", nnq="ring nn", related="[]").replace(
+        "reviewed: 2026-11-30", "reviewed: 2026-11-30\ncontact: true"))
+    write(tmp_path, "faq/c.yaml", GOOD.format(id="c", nbq="x", nnq="y", related="[]").replace(
+        "reviewed: 2026-11-30", "reviewed: 2026-11-30\ncontact: ja"))
+    _, problems = check_knowledge(tmp_path)
+    assert [str(p) for p in problems] == ["faq/c.yaml: contact: må være true eller false"]
+    (tmp_path / "faq" / "c.yaml").unlink()
+    kb = load_knowledge(tmp_path)
+    assert (kb.by_id["a"].contact, kb.by_id["b"].contact) == (False, True)
+
+
+def test_an_answer_from_the_contact_entry_carries_the_contact_card(assistant):
+    reply = assistant.ask("Hvilket telefonnummer har Kommunalavdelingen?")
+    assert reply.id == "kontakt-kommunalavdelingen" and reply.contact
+    assert not assistant.ask("Hva var søknadsfristen?").contact
+
+
 def test_duplicate_ids_are_reported(tmp_path):
     entry(tmp_path, "a", "q1", "q2")
     write(tmp_path, "faq/sub/a.yaml", GOOD.format(id="a", nbq="q3", nnq="q4", related="[]"))

@@ -69,13 +69,15 @@ def _block_list(items: Sequence[str], indent: int) -> str:
 
 
 def entry_yaml(data: dict[str, Any]) -> str:
-    """A FAQ entry (``id``, ``source``, ``related``, ``reviewed``, ``nb``, ``nn``) in the house style."""
+    """A FAQ entry (``id``, ``source``, ``related``, ``reviewed``, ``contact``, ``nb``, ``nn``) in the house style."""
     lines = [f"id: {yaml_scalar(data['id'])}", "source:", f"  url: {yaml_scalar(data['source']['url'])}",
              f"  title: {yaml_scalar(data['source']['title'])}"]
     if data.get("related"):
         lines += ["related:", _block_list(data["related"], 2)]
     if data.get("reviewed"):
         lines.append(f"reviewed: {data['reviewed']}")
+    if data.get("contact"):
+        lines.append("contact: true")
     for lang in LANGS:
         part = data[lang]
         lines += [f"{lang}:", "  questions:", _block_list(part["questions"], 4),
