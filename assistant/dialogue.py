@@ -177,7 +177,7 @@ class Assistant:
         small_talk = intent != NONE and probability > own.confidence
         if self.likely(ranking) and not english and not small_talk and len(indistinct) < 2:
             entry = entries[ranking.top.id]
-            prefix = messages.GREETING_PREFIX if opener == "greeting" else ""
+            prefix = messages.greeting_prefix(reply_lang) if opener == "greeting" else ""
             if not self.confident(ranking):
                 prefix = f"{prefix} {messages.hedge_text(reply_lang, entry.part(reply_lang).questions[0])}"
             return self._answer(question, entry, reply_lang, ranking.confidence, ranking.candidates, state,
@@ -318,10 +318,10 @@ class Assistant:
         if self.confident(ranking):
             entry = entries[ranking.top.id]
             state.topic, state.fails = entry.id, 0
-            return Reply(question, f"{messages.ENGLISH_NOTE} {messages.ENGLISH_BEST} {entry.nb.answer}", "nb",
+            return Reply(question, f"{messages.english_note(with_best=True)} {entry.nb.answer}", "nb",
                          ranking.confidence, False, entry.source.url, entry.source.title, entry.id,
                          intent="english", contact=True)
-        return Reply(question, messages.ENGLISH_NOTE, "nb", ranking.confidence, True, CONTACT["url"],
+        return Reply(question, messages.english_note(), "nb", ranking.confidence, True, CONTACT["url"],
                      CONTACT["title"], None, intent="english", contact=True)
 
     def _fallback(self, question: str, lang: str, ranking: Ranking, state: SessionState) -> Reply:

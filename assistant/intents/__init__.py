@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from ..knowledge import LANGS
+from ..messages import CONTACT, fill
 from ..query import analyse
 from ..text import TextPipeline, fold_ascii, normalize
 from ..vectors import LinearProbabilities, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
@@ -151,5 +152,5 @@ class IntentClassifier:
         return (intent if proba[best] >= self.threshold else NONE), float(proba[best])
 
     def reply(self, intent: str, lang: str) -> str:
-        """The reply for ``intent`` in målform ``lang``."""
-        return self.intents[intent].replies[lang]
+        """The reply for ``intent`` in målform ``lang``, contact placeholders (``{phone}`` ...) filled in."""
+        return fill(self.intents[intent].replies[lang], CONTACT)
