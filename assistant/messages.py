@@ -69,6 +69,16 @@ def _check_text(where: str, text: object, contact: dict[str, str], problems: lis
     return " ".join(fill(text, contact).split())
 
 
+def check_placeholders(where: str, text: str) -> None:
+    """Raise :class:`CatalogueError` when ``text`` (a reply written elsewhere, such as an intent's) has a
+    placeholder that is not a field of the contact record."""
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    unknown = sorted(names - set(placeholders(CONTACT)))
+    if unknown:
+        raise CatalogueError(f"{where}: unknown placeholder {', '.join('{' + n + '}' for n in unknown)} "
+                             f"(the contact record has {', '.join(sorted(placeholders(CONTACT)))})")
+
+
 def validate(data: Any, source: str = CATALOGUE) -> dict[str, Any]:
     """The catalogue ``data`` with the contact placeholders filled in and white space folded.
 

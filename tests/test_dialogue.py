@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 
 from assistant.messages import CONTACT
@@ -121,3 +123,49 @@ def test_a_likely_question_not_sure_enough_to_answer_is_offered_its_best_entries
     assert reply.intent == "clarify" and not reply.fallback and len(reply.suggestions) >= 2
     assert reply.answer.startswith("Eg er ikkje heilt sikker")
     assert reply.suggestions[0].id == assistant.rank(question).top.id
+
+
+# -- behaviour as data: the intents' flags, the content's suggestion lists, the policy ----------------------
+
+def _with_intent_flags(assistant, name, **flags):
+    """A copy of ``assistant`` whose intent ``name`` has ``flags`` (the index itself is left alone)."""
+    from dataclasses import replace
+
+    from assistant.dialogue import Assistant
+
+    intents = copy.copy(assistant.index.intents)
+    intents.intents = {**intents.intents, name: replace(intents.intents[name], **flags)}
+    return Assistant(replace(assistant.index, intents=intents))
+
+
+def test_what_an_intent_does_is_its_yaml_flags(assistant):
+    plain = assistant.ask("ha det")
+    assert plain.intent == "goodbye" and not plain.contact and not plain.suggestions
+    flagged = _with_intent_flags(assistant, "goodbye", contact=True, suggest=True).ask("ha det")
+    assert flagged.contact and flagged.source_url == CONTACT["url"]
+    assert [s.id for s in flagged.suggestions] == list(assistant.index.kb.meta.small_talk_suggestions)
+    switched = _with_intent_flags(assistant, "goodbye", switch_to="nn")
+    session = switched.ask("ha det").session
+    assert switched.ask("Hva var søknadsfristen?", session=session).lang == "nn"
+
+
+def test_an_intent_with_an_unknown_key_or_bad_flag_is_an_error():
+    from assistant.intents import IntentError, _intent
+
+    data = {"intent": "x", "examples": {"nb": [], "nn": []}, "replies": {"nb": "Hei", "nn": "Hei"}}
+    assert _intent("x.yaml", {**data, "opener": True}).opener
+    for bad, message in (({"contakt": True}, "unknown key"), ({"suggest": "yes"}, "true or false"),
+                         ({"switch_to": "en"}, "switch_to"), ({"replies": {"nb": "{telefon}", "nn": "x"}},
+                                                              "unknown placeholder")):
+        with pytest.raises((IntentError, ValueError), match=message):
+            _intent("x.yaml", {**data, **bad})
+
+
+def test_the_numbers_are_the_policy(assistant):
+    from dataclasses import replace
+
+    from assistant.dialogue import Assistant, DialoguePolicy
+
+    strict = Assistant(assistant.index, policy=replace(DialoguePolicy(), repeated_fallbacks=1))
+    assert strict.ask("Når tømmes søpla i Bergen?").intent == "repeated_fallback"
+    assert assistant.ask("Når tømmes søpla i Bergen?").intent is None
