@@ -177,7 +177,7 @@ class Assistant:
         if reply.intent != "english":
             state.last_lang = reply.lang
         self.sessions.put(session, state)
-        return Reply(**{**reply.__dict__, "session": session})
+        return replace(reply, session=session)
 
     def _respond(self, question: str, lang: str | None, state: SessionState, choice: str | None) -> Reply:
         entries = self.index.kb.by_id
@@ -292,7 +292,7 @@ class Assistant:
 
     def _suggestions(self, ids: list[str], lang: str) -> tuple[Suggestion, ...]:
         entries = self.index.kb.by_id
-        return tuple(Suggestion(i, entries[i].part(lang).questions[0]) for i in ids if i in entries)
+        return tuple(Suggestion(id=i, question=entries[i].part(lang).questions[0]) for i in ids if i in entries)
 
     def _answer(self, question: str, entry: Entry, lang: str, confidence: float, ranked: list[Candidate],
                 state: SessionState, prefix: str = "", hedged: bool = False) -> Reply:
@@ -300,8 +300,9 @@ class Assistant:
         ids = [i for i in dict.fromkeys([*self._near_top(ranked), *entry.related]) if i != entry.id]
         ids = ids[: self.policy.max_suggestions]
         answer = f"{prefix.strip()} {entry.part(lang).answer}".strip()
-        return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
-                     self._suggestions(ids, lang), intent="hedged" if hedged else None)
+        return Reply(question=question, answer=answer, lang=lang, confidence=confidence, fallback=False,
+                     source_url=entry.source.url, source_title=entry.source.title, id=entry.id,
+                     suggestions=self._suggestions(ids, lang), intent="hedged" if hedged else None)
 
     def _plausible(self, ranking: Ranking, every: bool = False) -> list[str]:
         """The first candidates' ids whose fused score reaches ``suggest_floor`` (all of them when ``every``)."""
@@ -316,8 +317,8 @@ class Assistant:
     def _clarify(self, question: str, ids: list[str], lang: str, ranking: Ranking, state: SessionState) -> Reply:
         """ "Mente du ...?" with ``ids`` as suggestions."""
         state.fails = 0
-        return Reply(question, messages.clarify_text(lang), lang, ranking.confidence, False,
-                     intent="clarify", suggestions=self._suggestions(ids, lang))
+        return Reply(question=question, answer=messages.clarify_text(lang), lang=lang, confidence=ranking.confidence,
+                     fallback=False, intent="clarify", suggestions=self._suggestions(ids, lang))
 
     def _passage(self, ranking: Ranking, lang: str) -> PassageHit | None:
         """The best passage in målform ``lang`` when it clearly fits a question about the scheme."""
@@ -332,28 +333,31 @@ class Assistant:
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÆØÅ§«0-9])", hit.passage.text)
         quote = " ".join(sentences[: self.policy.passage_sentences])
         answer = f"{messages.passage_intro(lang, hit.passage.page_title)} {quote}"
-        return Reply(question, answer, lang, hit.score, False, hit.passage.page_url, hit.passage.page_title, None,
-                     self._suggestions(self._plausible(ranking), lang), intent="passage")
+        return Reply(question=question, answer=answer, lang=lang, confidence=hit.score, fallback=False,
+                     source_url=hit.passage.page_url, source_title=hit.passage.page_title,
+                     suggestions=self._suggestions(self._plausible(ranking), lang), intent="passage")
 
     def _intent(self, question: str, intent: str, lang: str, state: SessionState) -> Reply:
         state.fails = 0
         flags = self.index.intents.intents[intent]
         contact = flags.contact
         suggestions = self._suggestions(list(self.index.kb.meta.small_talk_suggestions), lang) if flags.suggest else ()
-        return Reply(question, self.index.intents.reply(intent, lang), lang, 1.0, False,
-                     CONTACT["url"] if contact else None, CONTACT["title"] if contact else None, None,
-                     suggestions, intent=intent, contact=contact)
+        return Reply(question=question, answer=self.index.intents.reply(intent, lang), lang=lang, confidence=1.0,
+                     fallback=False, source_url=CONTACT["url"] if contact else None,
+                     source_title=CONTACT["title"] if contact else None, suggestions=suggestions, intent=intent,
+                     contact=contact)
 
     def _english(self, question: str, ranking: Ranking, state: SessionState) -> Reply:
         entries = self.index.kb.by_id
         if self.confident(ranking):
             entry = entries[ranking.top.id]
             state.topic, state.fails = entry.id, 0
-            return Reply(question, f"{messages.english_note(with_best=True)} {entry.nb.answer}", "nb",
-                         ranking.confidence, False, entry.source.url, entry.source.title, entry.id,
-                         intent="english", contact=True)
-        return Reply(question, messages.english_note(), "nb", ranking.confidence, True, CONTACT["url"],
-                     CONTACT["title"], None, intent="english", contact=True)
+            return Reply(question=question, answer=f"{messages.english_note(with_best=True)} {entry.nb.answer}",
+                         lang="nb", confidence=ranking.confidence, fallback=False, source_url=entry.source.url,
+                         source_title=entry.source.title, id=entry.id, intent="english", contact=True)
+        return Reply(question=question, answer=messages.english_note(), lang="nb", confidence=ranking.confidence,
+                     fallback=True, source_url=CONTACT["url"], source_title=CONTACT["title"], intent="english",
+                     contact=True)
 
     def _fallback(self, question: str, lang: str, ranking: Ranking, state: SessionState) -> Reply:
         """"I don't know", with the best entries offered when the question looks like one about the scheme."""
@@ -363,8 +367,9 @@ class Assistant:
             text, intent = messages.repeated_failure_text(lang), "repeated_fallback"
         else:
             text, intent = fallback_text(lang, with_suggestions=bool(near)), None
-        return Reply(question, text, lang, ranking.confidence, True, CONTACT["url"], CONTACT["title"], None,
-                     self._suggestions(near, lang), intent=intent, contact=True)
+        return Reply(question=question, answer=text, lang=lang, confidence=ranking.confidence, fallback=True,
+                     source_url=CONTACT["url"], source_title=CONTACT["title"],
+                     suggestions=self._suggestions(near, lang), intent=intent, contact=True)
 
 
 def open_assistant(root: Path | None = None, build: Path | None = None,
