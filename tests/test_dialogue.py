@@ -2,6 +2,7 @@ import copy
 
 import pytest
 
+from assistant import messages
 from assistant.messages import CONTACT
 
 
@@ -18,14 +19,14 @@ def test_in_scope_questions_are_answered_with_source_in_both_malformer(assistant
     assert "ikkje" not in nb.answer and " ein " not in nb.answer
 
 
-@pytest.mark.parametrize(("question", "lang", "phrase"), [
-    ("Når tømmes søpla i Bergen?", "nb", "vet jeg dessverre ikke"),
-    ("Kva er opningstidene til biblioteket?", "nn", "veit eg dessverre ikkje"),
+@pytest.mark.parametrize(("question", "lang"), [
+    ("Når tømmes søpla i Bergen?", "nb"),
+    ("Kva er opningstidene til biblioteket?", "nn"),
 ])
-def test_out_of_scope_falls_back_with_contact_details_in_the_question_malform(assistant, question, lang, phrase):
+def test_out_of_scope_falls_back_with_contact_details_in_the_question_malform(assistant, question, lang):
     reply = assistant.ask(question)
     assert reply.fallback and reply.id is None and reply.lang == lang
-    assert phrase in reply.answer
+    assert reply.answer.startswith(messages.text("dialogue", "fallback", lang))
     assert CONTACT["phone"] in reply.answer and "Postboks 8112 Dep., 0032 Oslo" in reply.answer
     assert reply.confidence < assistant.index.calibration.threshold
 
