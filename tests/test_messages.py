@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 
 import pytest
 import yaml
@@ -58,9 +59,16 @@ def test_each_message_is_in_its_own_written_standard():
                 assert marker_counts(nb)[1] == 0, f"{section}.{key}.nb has Nynorsk-only words"
 
 
-def test_the_catalogue_is_not_part_of_the_code_hash(tmp_path, monkeypatch):
+def test_editing_a_sentence_leaves_the_code_hash_alone_editing_code_does_not(tmp_path, monkeypatch):
+    package = tmp_path / "assistant"
+    shutil.copytree(index.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(index, "PACKAGE_DIR", package)
+    monkeypatch.setattr(index, "TEXT_FILES", frozenset({package / "data" / messages.CATALOGUE}))
     before = index.code_hash()
-    catalogue_file = index.PACKAGE_DIR / "data" / messages.CATALOGUE
-    assert catalogue_file in index.TEXT_FILES
-    monkeypatch.setattr(index, "TEXT_FILES", frozenset())
-    assert index.code_hash() != before  # the exclusion is what keeps it out
+    catalogue_file = package / "data" / messages.CATALOGUE
+    catalogue_file.write_text(catalogue_file.read_text(encoding="utf-8").replace(
+        "Det vet jeg dessverre ikke svaret på.", "Det vet jeg ikke."), encoding="utf-8")
+    assert "Det vet jeg ikke." in catalogue_file.read_text(encoding="utf-8")
+    assert index.code_hash() == before  # no rebuild, and running workers still hot-swap
+    (package / "dialogue.py").write_text((package / "dialogue.py").read_text(encoding="utf-8") + "\n")
+    assert index.code_hash() != before
