@@ -25,7 +25,8 @@ SURFACES = ("api", "page", "editor", "editor_heading")
 #: The contact record's fields, in the order of the reply's ``contact`` card.
 CONTACT_FIELDS = ("unit", "phone", "postal_address", "visiting_address", "url", "title")
 #: Placeholders the code fills in when it uses a text (everything else comes from the contact record).
-ARGUMENTS = frozenset({"question", "title", "limit", "max_depth", "fields"})
+#: (Never a contact field's name: the contact record is filled in first.)
+ARGUMENTS = frozenset({"question", "page", "limit", "max_depth", "fields"})
 
 
 class CatalogueError(ValueError):
@@ -49,7 +50,7 @@ def placeholders(contact: dict[str, str]) -> dict[str, str]:
 
 
 def fill(text: str, contact: dict[str, str]) -> str:
-    """``text`` with its contact placeholders filled in (``{question}`` and ``{title}`` are left for the caller)."""
+    """``text`` with its contact placeholders filled in (the :data:`ARGUMENTS` are left for the caller)."""
     values = placeholders(contact)
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
@@ -212,7 +213,7 @@ def hedge_text(lang: str, question: str) -> str:
 
 def passage_intro(lang: str, title: str) -> str:
     """The lead-in of an answer quoted from a page passage, naming the page."""
-    return text("dialogue", "passage", lang).format(title=title)
+    return text("dialogue", "passage", lang).format(page=title)
 
 
 def greeting_prefix(lang: str) -> str:

@@ -25,8 +25,15 @@ def test_the_catalogue_loads_and_fills_the_contact_record_into_the_texts():
         "skriv til Postboks 8112 Dep., 0032 Oslo, eller besøk Akersgata 59 i Oslo.")
     assert list(CONTACT) == list(messages.CONTACT_FIELDS)
     assert "+47 22 24 72 01" in messages.english_note()
+    assert messages.passage_intro("nn", "Søknadsprosessen") == \
+        "Eg har ikkje eit ferdig svar på akkurat dette, men sida «Søknadsprosessen» seier:"
     assert messages.hedge_text("nn", "Kor lenge kan eit forsøk vare?") == \
         "Eg trur du spør om «Kor lenge kan eit forsøk vare»:"
+
+
+def test_no_argument_is_named_like_a_contact_placeholder():
+    # the contact record is filled in at load: an argument of the same name ({title}) would never reach the caller
+    assert not set(messages.placeholders(CONTACT)) & messages.ARGUMENTS
 
 
 def test_a_message_missing_in_one_language_is_a_clear_error():

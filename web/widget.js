@@ -124,7 +124,8 @@
     const other = lang === "nb" ? "nn" : "nb";
     menu = el("div", { id: "fa-menu", class: "fa-menu", hidden: true },
       button(t.other_lang, () => switchLang(other), { class: "fa-tool fa-lang", lang: other }),
-      button(t.contact_menu, toggleContact, { class: "fa-tool", "aria-expanded": "false", "aria-controls": "fa-contact" }),
+      button(t.contact_menu, toggleContact, { class: "fa-tool", "aria-expanded": "false",
+        "aria-controls": "fa-contact" }),
       contactBox,
       button(t.copy, copy, { class: "fa-tool" }),
       button(t.print, () => { showMenu(false); print(); }, { class: "fa-tool" }),
@@ -132,7 +133,8 @@
       confirmBox, menuMsg);
     menuBtn = button(t.menu, () => showMenu(menu.hidden), { class: "fa-tool fa-menu-btn", "aria-expanded": "false",
       "aria-controls": "fa-menu" });
-    log = el("div", { class: "fa-log", role: "log", "aria-live": "polite", "aria-label": t.conversation, tabindex: "0" });
+    log = el("div", { class: "fa-log", role: "log", "aria-live": "polite", "aria-label": t.conversation,
+      tabindex: "0" });
     typing = el("div", { class: "fa-typing", "aria-hidden": "true", hidden: true },
       el("span", {}), el("span", {}), el("span", {}));
     status = el("span", { class: "fa-sr", role: "status" });
@@ -336,7 +338,8 @@
         const code = body && body.error && body.error.code;
         if (code === "invalid_session") state.session = null;
         finish();
-        add({ role: "error", text: res.status === 429 ? t.rate_limited : code === "question_too_long" ? t.too_large : t.failed });
+        add({ role: "error",
+          text: res.status === 429 ? t.rate_limited : code === "question_too_long" ? t.too_large : t.failed });
       }
     } catch (e) {
       finish();
