@@ -42,16 +42,14 @@ from .retrieval import Candidate, PassageHit
 from .sessions import MemorySessionStore, SessionState, SessionStore, new_session_id, valid_session_id
 from .text import normalize, tokenize
 
-_FOLLOW_UP_OPENERS = ("og ", "men ", "så ", "då ", "da ", "kva med", "hva med", "enn ", "kva då", "hva da")
-_FOLLOW_UP_TAILS = {"då", "da", "også", "òg", "og"}
 _OPENER = re.compile(r"(?<=[,.!?:;])\s+")
-_ACKNOWLEDGEMENTS = {"ok", "okei", "ja", "nei", "greitt", "flott", "supert", "fint"}
 
 
 @dataclass(frozen=True)
 class DialoguePolicy:
-    """Every number the dialogue decides by, in one place (what is said is in :mod:`assistant.messages`, which
-    intent does what in the intents' YAML flags, which entries are offered in ``faq/_meta.yaml``).
+    """Every number and word list the dialogue decides by, in one place (what is said is in
+    :mod:`assistant.messages`, which intent does what in the intents' YAML flags, which entries are offered in
+    ``faq/_meta.yaml``).
 
     Word counts are of the message's tokens (:func:`assistant.text.tokenize` after normalising); scores are the
     calibration's fused scores; probabilities are models' probabilities.
@@ -63,9 +61,16 @@ class DialoguePolicy:
     small_talk_words: int = 4
     #: A leading greeting or acknowledgement ("Hei!", "Ok,") split off a question has at most this many words.
     opener_words: int = 3
-    #: A message of more words than this, without a follow-up marker ("og ...", "... då?"), is not read together
-    #: with the conversation's topic.
+    #: A message of more words than this, without a follow-up marker, is not read together with the
+    #: conversation's topic.
     follow_up_words: int = 5
+    #: Follow-up markers: how a follow-up starts (normalised text) ...
+    follow_up_openers: tuple[str, ...] = ("og ", "men ", "så ", "då ", "da ", "kva med", "hva med", "enn ", "kva då",
+                                          "hva da")
+    #: ... or the word it ends with ("og kan det forlengast då?").
+    follow_up_tails: frozenset[str] = frozenset({"då", "da", "også", "òg", "og"})
+    #: Acknowledgements split off a question like an opener ("Ok, men når er fristen?").
+    acknowledgements: frozenset[str] = frozenset({"ok", "okei", "ja", "nei", "greitt", "flott", "supert", "fint"})
     #: A follow-up is retried with the first 1, 2, ... this many key words of the conversation's topic.
     topic_terms: int = 2
     #: How near (in fused score) the runner-up may come before two entries are too close to call.
@@ -236,7 +241,7 @@ class Assistant:
         intent, _ = self.index.intents.predict(parts[0])
         if intent != NONE and self.index.intents.intents[intent].opener:
             return intent, parts[1]
-        if " ".join(tokenize(normalize(parts[0]))) in _ACKNOWLEDGEMENTS:
+        if " ".join(tokenize(normalize(parts[0]))) in self.policy.acknowledgements:
             return "acknowledgement", parts[1]
         return None, question
 
@@ -263,11 +268,11 @@ class Assistant:
                 return combined
         return alone
 
-    @staticmethod
-    def _follow_up_marker(question: str) -> bool:
+    def _follow_up_marker(self, question: str) -> bool:
         text = normalize(question)
         words = tokenize(text)
-        return text.startswith(_FOLLOW_UP_OPENERS) or bool(words and words[-1] in _FOLLOW_UP_TAILS)
+        policy = self.policy
+        return text.startswith(policy.follow_up_openers) or bool(words and words[-1] in policy.follow_up_tails)
 
     def _close_calls(self, ranking: Ranking) -> list[str]:
         top = ranking.top
