@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from .database import LogUnavailable
 from .dialogue import Assistant
 from .knowledge import LANGS
+from .messages import CONTACT, error, error_for_status, text, ui
 from .openapi import BLANK_CLASS, openapi_document
 from .reply import Reply
 from .text import bounded
@@ -35,24 +36,14 @@ NOT_BLANK = re.compile(f"[^{BLANK_CLASS}]")
 _ASK_FIELDS = {"question", "session", "lang", "choice"}
 _FEEDBACK_FIELDS = {"reply_id", "helpful", "comment"}
 
-#: Status -> (code, message) for errors raised by Flask, Werkzeug or Flask-Limiter.
-HTTP_ERRORS = {
-    400: ("bad_request", "Ugyldig forespørsel."),
-    404: ("not_found", "Finner ikke denne adressen."),
-    405: ("method_not_allowed", "Denne metoden er ikke tillatt her."),
-    413: ("payload_too_large", "Forespørselen er for stor (høyst 8 KiB)."),
-    415: ("unsupported_media_type", "Send forespørselen som JSON (Content-Type: application/json)."),
-    429: ("rate_limited", "Du har sendt mange spørsmål på kort tid. Vent litt og prøv igjen."),
-    500: ("internal_error", "Noe gikk galt hos oss. Prøv igjen senere."),
-}
-
-
 class ApiError(Exception):
-    """An error to report to the client as JSON."""
+    """An error to report to the client as JSON: ``code`` of the error table (:func:`assistant.messages.error`),
+    its text filled with ``values``."""
 
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    def __init__(self, code: str, **values: object):
+        row = error(code, **values)
+        super().__init__(row.texts["api"])
+        self.status, self.code, self.message = row.status, code, row.texts["api"]
 
 
 def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
@@ -63,8 +54,8 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
 def http_error_json(exc: HTTPException) -> tuple[Response, int]:
     """An HTTP error (404, 405, 413, 429, ...) as the API's JSON error, keeping its headers."""
     status = exc.code or 500
-    code, message = HTTP_ERRORS.get(status, HTTP_ERRORS[500] if status >= 500 else HTTP_ERRORS[400])
-    response, status = error_response(status, code, message)
+    row = error_for_status(status, "api")
+    response, status = error_response(status, row.code, row.texts["api"])
     if exc.response is None:
         for name, value in exc.get_headers():
             if name.lower() not in ("content-type", "content-length"):
@@ -83,10 +74,10 @@ def validate_question(question: object) -> str:
     The length is counted on the text as sent, before any normalisation. Lone surrogates become U+FFFD.
     """
     if not isinstance(question, str) or not NOT_BLANK.search(question):
-        raise ApiError(400, "missing_question", "Skriv et spørsmål i feltet «question».")
+        raise ApiError("missing_question")
     limit = current_app.config["MAX_QUESTION_CHARS"]
     if len(question) > limit:
-        raise ApiError(422, "question_too_long", f"Spørsmålet er for langt (høyst {limit} tegn).")
+        raise ApiError("question_too_long", limit=limit)
     return _SURROGATE.sub("\ufffd", question)
 
 
@@ -95,7 +86,7 @@ def validate_session(session: object) -> str | None:
     if session is None:
         return None
     if not isinstance(session, str) or not SESSION_ID.fullmatch(session):
-        raise ApiError(400, "invalid_session", "«session» må være en økt-id fra et tidligere svar.")
+        raise ApiError("invalid_session")
     return session
 
 
@@ -129,23 +120,23 @@ def _json_body(fields: set[str]) -> dict[str, Any]:
     ``MAX_JSON_DEPTH``, not valid JSON, not an object or with unknown fields."""
     max_length = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is not None and request.content_length > max_length:
-        raise ApiError(413, *HTTP_ERRORS[413])
+        raise ApiError("payload_too_large")
     if not request.is_json:
-        raise ApiError(415, *HTTP_ERRORS[415])
+        raise ApiError("unsupported_media_type")
     data = request.get_data(cache=True)
     if request.content_length is None and len(data) >= max_length:
-        raise ApiError(413, *HTTP_ERRORS[413])  # a chunked body is cut off at the limit: it was too large
+        raise ApiError("payload_too_large")  # a chunked body is cut off at the limit: it was too large
     max_depth = int(current_app.config["MAX_JSON_DEPTH"])
     if json_depth(data) > max_depth:
-        raise ApiError(400, "too_deep", f"Forespørselen er nestet for dypt (høyst {max_depth} nivåer).")
+        raise ApiError("too_deep", max_depth=max_depth)
     body = request.get_json(silent=True)
     if body is None:
-        raise ApiError(400, "invalid_json", "Forespørselen er ikke gyldig JSON.")
+        raise ApiError("invalid_json")
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "Forespørselen må være et JSON-objekt.")
+        raise ApiError("invalid_body")
     unknown = set(body) - fields
     if unknown:
-        raise ApiError(400, "unknown_field", f"Ukjent felt: {', '.join(sorted(unknown))}.")
+        raise ApiError("unknown_field", fields=", ".join(sorted(unknown)))
     return body
 
 
@@ -166,7 +157,7 @@ def validate_choice(choice: object) -> str | None:
         return None
     assistant = request_assistant()
     if not isinstance(choice, str) or choice not in assistant.index.kb.by_id:
-        raise ApiError(400, "invalid_choice", "«choice» må være id-en til et av forslagene.")
+        raise ApiError("invalid_choice")
     return choice
 
 
@@ -176,7 +167,7 @@ def parse_ask(body: dict[str, Any]) -> tuple[str, str | None, str | None, str | 
     session = validate_session(body.get("session"))
     lang = body.get("lang")
     if lang is not None and lang not in LANGS:
-        raise ApiError(400, "invalid_lang", "«lang» må være «nb» eller «nn».")
+        raise ApiError("invalid_lang")
     return question, session, lang, validate_choice(body.get("choice"))
 
 
@@ -211,13 +202,13 @@ def parse_feedback(body: dict[str, Any]) -> tuple[str, bool, str | None]:
     """Validate a feedback body; return the reply id, whether the answer helped and the comment."""
     reply_id, helpful, comment = body.get("reply_id"), body.get("helpful"), body.get("comment")
     if not isinstance(reply_id, str) or not REPLY_ID.fullmatch(reply_id):
-        raise ApiError(400, "invalid_reply_id", "«reply_id» må være id-en fra et svar.")
+        raise ApiError("invalid_reply_id")
     if not isinstance(helpful, bool):
-        raise ApiError(400, "invalid_helpful", "«helpful» må være true eller false.")
+        raise ApiError("invalid_helpful")
     if comment is not None and not isinstance(comment, str):
-        raise ApiError(400, "invalid_comment", "«comment» må være tekst.")
+        raise ApiError("invalid_comment")
     if comment is not None and len(comment) > MAX_COMMENT_CHARS:
-        raise ApiError(422, "comment_too_long", f"Kommentaren er for lang (høyst {MAX_COMMENT_CHARS} tegn).")
+        raise ApiError("comment_too_long", limit=MAX_COMMENT_CHARS)
     return reply_id, helpful, (comment.strip() or None) if comment else None
 
 
@@ -226,10 +217,9 @@ def record_feedback(reply_id: str, helpful: bool, comment: str | None = None) ->
     try:
         known = current_app.extensions["log"].add_feedback(reply_id, helpful, comment)
     except LogUnavailable as exc:
-        raise ApiError(503, "feedback_unavailable", "Tilbakemeldingen kan ikke lagres akkurat nå. Prøv igjen senere.") \
-            from exc
+        raise ApiError("feedback_unavailable") from exc
     if not known:
-        raise ApiError(404, "unknown_reply", "Finner ikke svaret det gjelder.")
+        raise ApiError("unknown_reply")
 
 
 @bp.post("/feedback")
@@ -261,6 +251,19 @@ def health() -> Response:
 def ping() -> Response:
     """The process answers: no index, no database (a liveness probe, and the load benchmark's baseline)."""
     return jsonify({"status": "ok"})
+
+
+@bp.get("/texts")
+def texts() -> Response:
+    """What the widget says, from the server, read once when it starts: the texts in both målformer (the message
+    catalogue's ``ui`` section), the contact card, the lead-in of an English reply's Norwegian answer and the
+    starter questions (``faq/_meta.yaml``). Cached for ten minutes."""
+    kb = request_assistant().index.kb
+    response = jsonify({"texts": {lang: ui(lang) for lang in LANGS}, "contact": CONTACT,
+                        "english_best": text("english", "best", "en"),
+                        "starters": {lang: kb.starters(lang) for lang in LANGS}})
+    response.headers["Cache-Control"] = "public, max-age=600"
+    return response
 
 
 @bp.get("/openapi.json")

@@ -42,12 +42,52 @@ from .retrieval import Candidate, PassageHit
 from .sessions import MemorySessionStore, SessionState, SessionStore, new_session_id, valid_session_id
 from .text import normalize, tokenize
 
-_FOLLOW_UP_OPENERS = ("og ", "men ", "så ", "då ", "da ", "kva med", "hva med", "enn ", "kva då", "hva da")
-_FOLLOW_UP_TAILS = {"då", "da", "også", "òg", "og"}
 _OPENER = re.compile(r"(?<=[,.!?:;])\s+")
-_OPENER_INTENTS = {"greeting", "thanks", "feedback_positive"}
-_ACKNOWLEDGEMENTS = {"ok", "okei", "ja", "nei", "greitt", "flott", "supert", "fint"}
-_SWITCH = {"switch_nn": "nn", "switch_nb": "nb"}
+
+
+@dataclass(frozen=True)
+class DialoguePolicy:
+    """Every number and word list the dialogue decides by, in one place (what is said is in
+    :mod:`assistant.messages`, which intent does what in the intents' YAML flags, which entries are offered in
+    ``faq/_meta.yaml``).
+
+    Word counts are of the message's tokens (:func:`assistant.text.tokenize` after normalising); scores are the
+    calibration's fused scores; probabilities are models' probabilities.
+    """
+
+    #: Small talk is answered at once, before retrieval, when the intent model is at least this sure ...
+    small_talk_probability: float = 0.8
+    #: ... and the message, without a leading opener, has at most this many words ("Hei", "takk skal du ha").
+    small_talk_words: int = 4
+    #: A leading greeting or acknowledgement ("Hei!", "Ok,") split off a question has at most this many words.
+    opener_words: int = 3
+    #: A message of more words than this, without a follow-up marker, is not read together with the
+    #: conversation's topic.
+    follow_up_words: int = 5
+    #: Follow-up markers: how a follow-up starts (normalised text) ...
+    follow_up_openers: tuple[str, ...] = ("og ", "men ", "så ", "då ", "da ", "kva med", "hva med", "enn ", "kva då",
+                                          "hva da")
+    #: ... or the word it ends with ("og kan det forlengast då?").
+    follow_up_tails: frozenset[str] = frozenset({"då", "da", "også", "òg", "og"})
+    #: Acknowledgements split off a question like an opener ("Ok, men når er fristen?").
+    acknowledgements: frozenset[str] = frozenset({"ok", "okei", "ja", "nei", "greitt", "flott", "supert", "fint"})
+    #: A follow-up is retried with the first 1, 2, ... this many key words of the conversation's topic.
+    topic_terms: int = 2
+    #: How near (in fused score) the runner-up may come before two entries are too close to call.
+    close_call: float = 0.12
+    #: The lowest fused score for an entry to be suggested.
+    suggest_floor: float = 0.25
+    #: At most this many suggestions in a reply.
+    max_suggestions: int = 3
+    #: A top entry whose share of unknown question words reaches this is never a close call.
+    unknown_share: float = 0.5
+    #: A page passage answers, and a fallback offers the best entries whatever their score, only for a
+    #: question at least this likely to be about the scheme (:mod:`assistant.answerability`).
+    answerable_floor: float = 0.5
+    #: A passage answer quotes at most this many sentences of the passage.
+    passage_sentences: int = 2
+    #: After this many fallbacks in a row the reply leads with the contact card (intent ``repeated_fallback``).
+    repeated_fallbacks: int = 2
 
 
 @dataclass(frozen=True)
@@ -76,22 +116,11 @@ class Ranking:
 
 @dataclass
 class Assistant:
-    """Holds conversations over a built :class:`~assistant.index.Index`.
-
-    ``close_call``: how near (in fused score) the runner-up may come before two entries are too
-    close to call; ``suggest_floor``: the lowest fused score for an entry to be suggested.
-    """
+    """Holds conversations over a built :class:`~assistant.index.Index`, deciding by ``policy``."""
 
     index: Index
     sessions: SessionStore = field(default_factory=MemorySessionStore)
-    close_call: float = 0.12
-    suggest_floor: float = 0.25
-    max_suggestions: int = 3
-    #: A page passage answers, and a fallback offers the best entries whatever their score, only for a
-    #: question at least this likely to be about the scheme (:mod:`assistant.answerability`).
-    answerable_floor: float = 0.5
-    #: A passage answer quotes at most this many sentences of the passage.
-    passage_sentences: int = 2
+    policy: DialoguePolicy = field(default_factory=DialoguePolicy)
 
     @property
     def calibration(self) -> Calibration:
@@ -153,7 +182,7 @@ class Assistant:
         if reply.intent != "english":
             state.last_lang = reply.lang
         self.sessions.put(session, state)
-        return Reply(**{**reply.__dict__, "session": session})
+        return replace(reply, session=session)
 
     def _respond(self, question: str, lang: str | None, state: SessionState, choice: str | None) -> Reply:
         entries = self.index.kb.by_id
@@ -162,12 +191,15 @@ class Assistant:
         if choice is not None:
             return self._answer(question or entries[choice].part(reply_lang).questions[0], entries[choice],
                                 reply_lang, 1.0, [], state)
+        policy = self.policy
         intent, probability = self.index.intents.predict(question)
-        if intent in _SWITCH:
-            state.lang = _SWITCH[intent]
+        switch_to = self.index.intents.intents[intent].switch_to if intent != NONE else None
+        if switch_to:
+            state.lang = switch_to
             return self._intent(question, intent, state.lang, state)
         opener, body = self._split_opener(question)
-        if intent != NONE and probability >= 0.8 and not opener and len(tokenize(normalize(body))) <= 4:
+        if (intent != NONE and probability >= policy.small_talk_probability and not opener
+                and len(tokenize(normalize(body))) <= policy.small_talk_words):
             return self._intent(question, intent, reply_lang, state)
         english = looks_english(question)
         ranking = self._rank_with_context(body, state)
@@ -177,7 +209,7 @@ class Assistant:
         small_talk = intent != NONE and probability > own.confidence
         if self.likely(ranking) and not english and not small_talk and len(indistinct) < 2:
             entry = entries[ranking.top.id]
-            prefix = messages.GREETING_PREFIX if opener == "greeting" else ""
+            prefix = messages.greeting_prefix(reply_lang) if opener == "greeting" else ""
             if not self.confident(ranking):
                 prefix = f"{prefix} {messages.hedge_text(reply_lang, entry.part(reply_lang).questions[0])}"
             return self._answer(question, entry, reply_lang, ranking.confidence, ranking.candidates, state,
@@ -192,10 +224,10 @@ class Assistant:
         passage = self._passage(ranking, reply_lang)
         if passage is not None:
             return self._passage_answer(question, passage, reply_lang, ranking, state)
-        if self._about_scheme(ranking) and ranking.top.score >= self.suggest_floor:
+        if self._about_scheme(ranking) and ranking.top.score >= policy.suggest_floor:
             # Likely about the scheme, plausibly one of the best entries, not sure enough to answer:
             # offer them, the best first, one click away, instead of "I don't know".
-            ids = [c.id for c in ranking.candidates[: self.max_suggestions]]
+            ids = [c.id for c in ranking.candidates[: policy.max_suggestions]]
             return self._clarify(question, ids, reply_lang, ranking, state)
         return self._fallback(question, reply_lang, ranking, state)
 
@@ -204,12 +236,12 @@ class Assistant:
     def _split_opener(self, question: str) -> tuple[str | None, str]:
         """Split off a leading greeting or acknowledgement ("Hei!", "Ok,"): (its kind, the rest)."""
         parts = _OPENER.split(question.strip(), maxsplit=1)
-        if len(parts) < 2 or not parts[1].strip() or len(tokenize(normalize(parts[0]))) > 3:
+        if len(parts) < 2 or not parts[1].strip() or len(tokenize(normalize(parts[0]))) > self.policy.opener_words:
             return None, question
         intent, _ = self.index.intents.predict(parts[0])
-        if intent in _OPENER_INTENTS:
+        if intent != NONE and self.index.intents.intents[intent].opener:
             return intent, parts[1]
-        if " ".join(tokenize(normalize(parts[0]))) in _ACKNOWLEDGEMENTS:
+        if " ".join(tokenize(normalize(parts[0]))) in self.policy.acknowledgements:
             return "acknowledgement", parts[1]
         return None, question
 
@@ -227,30 +259,31 @@ class Assistant:
         alone = self.rank(question, context=topic.nb.questions[0])
         if not self._follow_up_marker(question):
             known = self.index.retriever.vocabulary_.unknown_share(question) == 0.0
-            if self.confident(alone) or not known or len(tokenize(normalize(question))) > 5:
+            if self.confident(alone) or not known or len(tokenize(normalize(question))) > self.policy.follow_up_words:
                 return alone
         terms = self.index.retriever.key_terms_.get(topic.id, [])
-        for k in (1, 2):
+        for k in range(1, self.policy.topic_terms + 1):
             combined = self.rank(" ".join([*terms[:k], question]))
             if self.confident(combined) and combined.top.id != topic.id:
                 return combined
         return alone
 
-    @staticmethod
-    def _follow_up_marker(question: str) -> bool:
+    def _follow_up_marker(self, question: str) -> bool:
         text = normalize(question)
         words = tokenize(text)
-        return text.startswith(_FOLLOW_UP_OPENERS) or bool(words and words[-1] in _FOLLOW_UP_TAILS)
+        policy = self.policy
+        return text.startswith(policy.follow_up_openers) or bool(words and words[-1] in policy.follow_up_tails)
 
     def _close_calls(self, ranking: Ranking) -> list[str]:
         top = ranking.top
-        if top is None or top.score < self.suggest_floor or top.features.get("unknown", 0.0) >= 0.5:
+        policy = self.policy
+        if top is None or top.score < policy.suggest_floor or top.features.get("unknown", 0.0) >= policy.unknown_share:
             return []
         return self._near_top(ranking.candidates)
 
     def _indistinct(self, question: str, ranking: Ranking) -> list[str]:
         """The plausible first candidates, led by the top one, that the question's words do not tell apart."""
-        plausible = [c.id for c in ranking.candidates[: self.max_suggestions] if c.score >= self.suggest_floor]
+        plausible = self._plausible(ranking)
         ids = self.index.retriever.indistinct(question, plausible)
         return ids if ids and ids[0] == plausible[0] else []
 
@@ -258,35 +291,40 @@ class Assistant:
         """Ids among the first candidates within ``close_call`` of the best one (itself included)."""
         if not ranked:
             return []
-        return [c.id for c in ranked[: self.max_suggestions]
-                if ranked[0].score - c.score <= self.close_call and c.score >= self.suggest_floor]
+        policy = self.policy
+        return [c.id for c in ranked[: policy.max_suggestions]
+                if ranked[0].score - c.score <= policy.close_call and c.score >= policy.suggest_floor]
 
     def _suggestions(self, ids: list[str], lang: str) -> tuple[Suggestion, ...]:
         entries = self.index.kb.by_id
-        return tuple(Suggestion(i, entries[i].part(lang).questions[0]) for i in ids if i in entries)
+        return tuple(Suggestion(id=i, question=entries[i].part(lang).questions[0]) for i in ids if i in entries)
 
     def _answer(self, question: str, entry: Entry, lang: str, confidence: float, ranked: list[Candidate],
                 state: SessionState, prefix: str = "", hedged: bool = False) -> Reply:
         state.topic, state.fails = entry.id, 0
         ids = [i for i in dict.fromkeys([*self._near_top(ranked), *entry.related]) if i != entry.id]
-        ids = ids[: self.max_suggestions]
+        ids = ids[: self.policy.max_suggestions]
         answer = f"{prefix.strip()} {entry.part(lang).answer}".strip()
-        return Reply(question, answer, lang, confidence, False, entry.source.url, entry.source.title, entry.id,
-                     self._suggestions(ids, lang), intent="hedged" if hedged else None, contact=entry.contact)
+        return Reply(question=question, answer=answer, lang=lang, confidence=confidence, fallback=False,
+                     source_url=entry.source.url, source_title=entry.source.title, id=entry.id,
+                     suggestions=self._suggestions(ids, lang), intent="hedged" if hedged else None,
+                     contact=entry.contact)
 
     def _plausible(self, ranking: Ranking, every: bool = False) -> list[str]:
         """The first candidates' ids whose fused score reaches ``suggest_floor`` (all of them when ``every``)."""
-        return [c.id for c in ranking.candidates[: self.max_suggestions] if every or c.score >= self.suggest_floor]
+        policy = self.policy
+        return [c.id for c in ranking.candidates[: policy.max_suggestions]
+                if every or c.score >= policy.suggest_floor]
 
     def _about_scheme(self, ranking: Ranking) -> bool:
         """Whether the message looks like a question about the scheme (answerability at the floor, not junk)."""
-        return not ranking.junk and ranking.answerable >= self.answerable_floor
+        return not ranking.junk and ranking.answerable >= self.policy.answerable_floor
 
     def _clarify(self, question: str, ids: list[str], lang: str, ranking: Ranking, state: SessionState) -> Reply:
         """ "Mente du ...?" with ``ids`` as suggestions."""
         state.fails = 0
-        return Reply(question, messages.clarify_text(lang), lang, ranking.confidence, False,
-                     intent="clarify", suggestions=self._suggestions(ids, lang))
+        return Reply(question=question, answer=messages.clarify_text(lang), lang=lang, confidence=ranking.confidence,
+                     fallback=False, intent="clarify", suggestions=self._suggestions(ids, lang))
 
     def _passage(self, ranking: Ranking, lang: str) -> PassageHit | None:
         """The best passage in målform ``lang`` when it clearly fits a question about the scheme."""
@@ -299,41 +337,45 @@ class Assistant:
                         state: SessionState) -> Reply:
         state.fails = 0
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÆØÅ§«0-9])", hit.passage.text)
-        quote = " ".join(sentences[: self.passage_sentences])
+        quote = " ".join(sentences[: self.policy.passage_sentences])
         answer = f"{messages.passage_intro(lang, hit.passage.page_title)} {quote}"
-        return Reply(question, answer, lang, hit.score, False, hit.passage.page_url, hit.passage.page_title, None,
-                     self._suggestions(self._plausible(ranking), lang), intent="passage")
+        return Reply(question=question, answer=answer, lang=lang, confidence=hit.score, fallback=False,
+                     source_url=hit.passage.page_url, source_title=hit.passage.page_title,
+                     suggestions=self._suggestions(self._plausible(ranking), lang), intent="passage")
 
     def _intent(self, question: str, intent: str, lang: str, state: SessionState) -> Reply:
         state.fails = 0
-        contact = intent in {"contact", "feedback_negative"}
-        suggestions = self._suggestions(["hva-er-forsoksordningen", "hvem-kan-soke", "soknadsfrist"], lang) \
-            if intent in {"greeting", "capabilities", "identity", "abuse"} else ()
-        return Reply(question, self.index.intents.reply(intent, lang), lang, 1.0, False,
-                     CONTACT["url"] if contact else None, CONTACT["title"] if contact else None, None,
-                     suggestions, intent=intent, contact=contact)
+        flags = self.index.intents.intents[intent]
+        contact = flags.contact
+        suggestions = self._suggestions(list(self.index.kb.meta.small_talk_suggestions), lang) if flags.suggest else ()
+        return Reply(question=question, answer=self.index.intents.reply(intent, lang), lang=lang, confidence=1.0,
+                     fallback=False, source_url=CONTACT["url"] if contact else None,
+                     source_title=CONTACT["title"] if contact else None, suggestions=suggestions, intent=intent,
+                     contact=contact)
 
     def _english(self, question: str, ranking: Ranking, state: SessionState) -> Reply:
         entries = self.index.kb.by_id
         if self.confident(ranking):
             entry = entries[ranking.top.id]
             state.topic, state.fails = entry.id, 0
-            return Reply(question, f"{messages.ENGLISH_NOTE} {messages.ENGLISH_BEST} {entry.nb.answer}", "nb",
-                         ranking.confidence, False, entry.source.url, entry.source.title, entry.id,
-                         intent="english", contact=True)
-        return Reply(question, messages.ENGLISH_NOTE, "nb", ranking.confidence, True, CONTACT["url"],
-                     CONTACT["title"], None, intent="english", contact=True)
+            return Reply(question=question, answer=f"{messages.english_note(with_best=True)} {entry.nb.answer}",
+                         lang="nb", confidence=ranking.confidence, fallback=False, source_url=entry.source.url,
+                         source_title=entry.source.title, id=entry.id, intent="english", contact=True)
+        return Reply(question=question, answer=messages.english_note(), lang="nb", confidence=ranking.confidence,
+                     fallback=True, source_url=CONTACT["url"], source_title=CONTACT["title"], intent="english",
+                     contact=True)
 
     def _fallback(self, question: str, lang: str, ranking: Ranking, state: SessionState) -> Reply:
         """"I don't know", with the best entries offered when the question looks like one about the scheme."""
         state.fails += 1
         near = [] if ranking.junk else self._plausible(ranking, every=self._about_scheme(ranking))
-        if state.fails >= 2:
+        if state.fails >= self.policy.repeated_fallbacks:
             text, intent = messages.repeated_failure_text(lang), "repeated_fallback"
         else:
             text, intent = fallback_text(lang, with_suggestions=bool(near)), None
-        return Reply(question, text, lang, ranking.confidence, True, CONTACT["url"], CONTACT["title"], None,
-                     self._suggestions(near, lang), intent=intent, contact=True)
+        return Reply(question=question, answer=text, lang=lang, confidence=ranking.confidence, fallback=True,
+                     source_url=CONTACT["url"], source_title=CONTACT["title"],
+                     suggestions=self._suggestions(near, lang), intent=intent, contact=True)
 
 
 def open_assistant(root: Path | None = None, build: Path | None = None,

@@ -26,6 +26,7 @@ from .evaluation import DevQuestion, Prediction, cross_validate, load_devset
 from .intents import IntentClassifier, load_intents
 from .knowledge import LANGS, KnowledgeBase, load_knowledge
 from .malform import MalformClassifier
+from .messages import CATALOGUE
 from .retrieval import HybridRetriever
 
 INDEX_FILE = "index.joblib"
@@ -33,6 +34,9 @@ CURRENT_FILE = "current"
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The folders whose files decide the index's hash, relative to the project root.
 CONTENT_DIRS = ("faq", "corpus", "eval/devset")
+#: Package files that shape no index and so are left out of its code hash: the message catalogue (a changed
+#: sentence needs no rebuild, and running workers still hot-swap to an index built after it).
+TEXT_FILES = frozenset({PACKAGE_DIR / "data" / CATALOGUE})
 
 Progress = Callable[[str, int, int], None]
 
@@ -91,7 +95,7 @@ def _digest(start: str, base: Path, files: list[Path]) -> str:
 def code_hash(settings: Settings | None = None) -> str:
     """A short hash of the package code and data, its version and the settings: the code that builds an index."""
     files = [p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in {".py", ".txt", ".tsv", ".yaml"}
-             and "migrations" not in p.parts]
+             and "migrations" not in p.parts and p not in TEXT_FILES]
     return _digest(f"{__version__}|{settings or Settings()}", PACKAGE_DIR, files)
 
 

@@ -21,7 +21,7 @@ from .text import normalize
 
 LANGS = ("nb", "nn")
 META_FILE = "_meta.yaml"
-_META_KEYS = {"as_of", "stale_after_days"}
+_META_KEYS = {"as_of", "stale_after_days", "starters", "small_talk_suggestions"}
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 _MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
            "november", "desember")
@@ -36,11 +36,16 @@ class ContentMeta:
 
     ``as_of`` is the day the time-aware answers (is the scheme open, is there a new round) were last
     checked against the fact base; answers say it through the ``{as_of}`` placeholder. Entries whose
-    ``reviewed`` date is more than ``stale_after_days`` old are due for another read.
+    ``reviewed`` date is more than ``stale_after_days`` old are due for another read. ``starters`` are
+    the ids of the entries the chat page and the widget offer under their greeting;
+    ``small_talk_suggestions`` those offered with the reply to an intent flagged ``suggest`` (a greeting,
+    "what can you do?" ...; :class:`assistant.intents.Intent`).
     """
 
     as_of: dt.date | None = None
     stale_after_days: int = 365
+    starters: tuple[str, ...] = ()
+    small_talk_suggestions: tuple[str, ...] = ()
 
 
 def long_date(day: dt.date) -> str:
@@ -128,6 +133,11 @@ class KnowledgeBase:
 
     def __post_init__(self) -> None:
         self.by_id.update({entry.id: entry for entry in self.entries})
+
+    def starters(self, lang: str) -> list[dict[str, str]]:
+        """The starter questions (``faq/_meta.yaml``) as ``{"id", "question"}`` in målform ``lang``."""
+        return [{"id": i, "question": self.by_id[i].part(lang).questions[0]} for i in self.meta.starters
+                if i in self.by_id]
 
     @property
     def phrasings(self) -> tuple[Phrasing, ...]:
@@ -395,7 +405,17 @@ def _meta(root: Path, problems: list[Problem]) -> ContentMeta:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         problems.append(Problem(rel, "stale_after_days", "må være et helt antall dager (minst 1)"))
         days = ContentMeta.stale_after_days
-    return ContentMeta(as_of, days)
+    return ContentMeta(as_of, days, _id_list(data, "starters", rel, problems),
+                       _id_list(data, "small_talk_suggestions", rel, problems))
+
+
+def _id_list(data: dict[str, Any], key: str, rel: str, problems: list[Problem]) -> tuple[str, ...]:
+    """The list of entry ids under ``key`` (empty when absent); whether they exist is a cross-check."""
+    ids = data.get(key, [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        problems.append(Problem(rel, key, "må være en liste med id-er"))
+        return ()
+    return tuple(ids)
 
 
 def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
@@ -409,6 +429,9 @@ def check_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     if not entries and not any(p.path.startswith("faq") for p in problems):
         problems.append(Problem("faq", "", "ingen oppføringer funnet"))
     _cross_checks(entries, pages, problems)
+    known = {e.id for e in entries}
+    problems.extend(Problem(f"faq/{META_FILE}", key, f"ukjent id «{i}»")
+                    for key in ("starters", "small_talk_suggestions") for i in getattr(meta, key) if i not in known)
     return KnowledgeBase(tuple(entries), tuple(pages), meta), problems
 
 

@@ -49,8 +49,8 @@ What is masked, in this order (an earlier find wins over a later one):
 
 Not masked: names anywhere else in the text (for example "saksbehandler hos oss er Per Olsen"), birth dates
 alone, postcodes without a place, and the department's own public contact details in
-:data:`assistant.messages.CONTACT` (phone 22 24 72 01 in any form, Postboks 8112 Dep., 0032 Oslo, Akersgata
-59): they are the switchboard and offices of a public body, not personal data, and visitors quote them.
+:data:`assistant.messages.CONTACT` (its phone number in any form, its postal address and the street of its
+visiting address): they are the switchboard and offices of a public body, not personal data, and visitors quote them.
 
 The tokens contain no digits, no ``@`` and no capitalised word, tokens already in the text count as masked,
 and each pass reads the text with its earlier finds already masked, so masking is idempotent:

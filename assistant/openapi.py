@@ -200,6 +200,19 @@ def openapi_document(max_question: int = 500, max_comment: int = 1000,
                     "schema": {"type": "object", "required": ["status"],
                                "properties": {"status": {"const": "ok"}}}}}}},
             }},
+            "/api/texts": {"get": {
+                "operationId": "texts",
+                "summary": "Tekstene til widgeten (begge målformer), kontaktkortet og startspørsmålene",
+                "responses": {"200": {"description": "Tekstene.", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["texts", "contact", "english_best", "starters"],
+                               "properties": {
+                                   "texts": {"type": "object", "additionalProperties": {"type": "object"}},
+                                   "contact": {"$ref": "#/components/schemas/Contact"},
+                                   "english_best": {"type": "string"},
+                                   "starters": {"type": "object", "additionalProperties": {
+                                       "type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}}},
+                               }}}}}},
+            }},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "Dette dokumentet",

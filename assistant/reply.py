@@ -17,12 +17,13 @@ class Suggestion:
     question: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reply:
-    """What the assistant answers to one question.
+    """What the assistant answers to one question; built with keywords only, changed with ``dataclasses.replace``.
 
     ``to_dict`` is the public JSON contract shared by the CLI (``ask --json``) and ``POST /api/ask``:
-    extend it, never break it.
+    extend it, never break it (a new field: a field here with a default, a key in ``to_dict``, the
+    ``Reply`` schema in :mod:`assistant.openapi` and the contract table in the README).
     """
 
     question: str

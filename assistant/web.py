@@ -21,11 +21,18 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from .api import ApiError, answer, http_error_json, record_feedback, validate_question, validate_session
+from .api import (
+    ApiError,
+    answer,
+    http_error_json,
+    record_feedback,
+    request_assistant,
+    validate_question,
+    validate_session,
+)
 from .config import PROJECT_ROOT
-from .dialogue import Assistant
 from .knowledge import LANGS
-from .messages import CONTACT
+from .messages import CONTACT, error_for_status, ui
 from .security import FORM_TOKEN_FIELD, form_token, valid_form_token
 from .transcripts import TranscriptStore, exchange, transcript_store
 
@@ -39,100 +46,14 @@ def _open_transcripts(state: Any) -> None:
                                                                     int(config["SESSION_TTL"])))
 
 
-#: Entries offered as the first suggestions (the widget has the same questions built in).
-STARTERS = ("hva-er-forsoksordningen", "hvem-kan-soke", "varighet")
 ASSETS = ("widget.js", "widget.css", "page.css")
 SAFE_SCHEMES = ("https", "mailto", "tel")
 MAX_TITLE_CHARS = 60
 _ACCENT = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-#: The pages' texts, in Bokmål and Nynorsk.
-TEXTS: dict[str, dict[str, str]] = {
-    "nb": {
-        "name": "Forsøksassistenten",
-        "heading": "Spør om forsøksordningen",
-        "intro": "Få svar på spørsmål om forsøksordningen for kommuner og fylkeskommuner. Svarene bygger på "
-                 "regjeringen.no og forsøksloven.",
-        "greeting": "Hei! Jeg svarer på spørsmål om forsøksordningen for kommuner og fylkeskommuner. "
-                    "Hva lurer du på?",
-        "conversation": "Samtale",
-        "you": "Du",
-        "bot": "Assistenten",
-        "label": "Spørsmålet ditt",
-        "hint": "Høyst 500 tegn. Ikke skriv personopplysninger som fødselsnummer.",
-        "send": "Send",
-        "restart": "Start på nytt",
-        "suggestions": "Forslag til spørsmål",
-        "source": "Kilde:",
-        "helpful_question": "Var svaret nyttig?",
-        "yes": "Ja",
-        "no": "Nei",
-        "thanks": "Takk for tilbakemeldingen!",
-        "unknown_reply": "Fant ikke svaret tilbakemeldingen gjelder.",
-        "empty": "Skriv et spørsmål først.",
-        "expired": "Skjemaet var utløpt. Send spørsmålet på nytt.",
-        "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
-        "too_large": "Spørsmålet er for langt (høyst 500 tegn).",
-        "contact": "Kontakt Kommunalavdelingen",
-        "contact_intro": "Finner du ikke svaret? Kommunalavdelingen i Kommunal- og distriktsdepartementet "
-                         "hjelper deg.",
-        "phone": "Telefon",
-        "post": "Postadresse",
-        "visit": "Besøksadresse",
-        "other_lang": "Nynorsk",
-        "language": "Språk",
-        "privacy": "Ikke skriv personopplysninger. Spørsmålene lagres for å forbedre tjenesten, med fødselsnummer, "
-                   "telefon, e-post og adresser fjernet. Svarene er veiledende; "
-                   "kilden står under hvert svar.",
-        "error": "Noe gikk galt",
-        "back": "Til forsiden",
-    },
-    "nn": {
-        "name": "Forsøksassistenten",
-        "heading": "Spør om forsøksordninga",
-        "intro": "Få svar på spørsmål om forsøksordninga for kommunar og fylkeskommunar. Svara byggjer på "
-                 "regjeringen.no og forsøkslova.",
-        "greeting": "Hei! Eg svarar på spørsmål om forsøksordninga for kommunar og fylkeskommunar. "
-                    "Kva lurer du på?",
-        "conversation": "Samtale",
-        "you": "Du",
-        "bot": "Assistenten",
-        "label": "Spørsmålet ditt",
-        "hint": "Høgst 500 teikn. Ikkje skriv personopplysningar som fødselsnummer.",
-        "send": "Send",
-        "restart": "Start på nytt",
-        "suggestions": "Forslag til spørsmål",
-        "source": "Kjelde:",
-        "helpful_question": "Var svaret nyttig?",
-        "yes": "Ja",
-        "no": "Nei",
-        "thanks": "Takk for tilbakemeldinga!",
-        "unknown_reply": "Fann ikkje svaret tilbakemeldinga gjeld.",
-        "empty": "Skriv eit spørsmål først.",
-        "expired": "Skjemaet hadde gått ut. Send spørsmålet på nytt.",
-        "rate_limited": "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
-        "too_large": "Spørsmålet er for langt (høgst 500 teikn).",
-        "contact": "Kontakt Kommunalavdelinga",
-        "contact_intro": "Finn du ikkje svaret? Kommunalavdelinga i Kommunal- og distriktsdepartementet "
-                         "hjelper deg.",
-        "phone": "Telefon",
-        "post": "Postadresse",
-        "visit": "Besøksadresse",
-        "other_lang": "Bokmål",
-        "language": "Språk",
-        "privacy": "Ikkje skriv personopplysningar. Spørsmåla blir lagra for å gjere tenesta betre, med fødselsnummer, "
-                   "telefon, e-post og adresser fjerna. Svara er rettleiande; "
-                   "kjelda står under kvart svar.",
-        "error": "Noko gjekk gale",
-        "back": "Til framsida",
-    },
-}
-
 #: API error code -> the page's own text for it (other errors show the API's message).
 _FORM_ERRORS = {"missing_question": "empty", "question_too_long": "too_large", "unknown_reply": "unknown_reply"}
-_STATUS_MESSAGES = {400: "Ugyldig forespørsel.", 404: "Finner ikke siden.", 405: "Denne metoden er ikke tillatt her.",
-                    413: "Forespørselen er for stor."}
 
 
 @bp.app_template_filter("safe_url")
@@ -175,12 +96,6 @@ def embed_options() -> dict[str, str]:
     return options
 
 
-def _starters(lang: str) -> list[dict[str, str]]:
-    assistant: Assistant = current_app.extensions["assistant"]
-    entries = assistant.index.kb.by_id
-    return [{"id": i, "question": entries[i].part(lang).questions[0]} for i in STARTERS if i in entries]
-
-
 def _form_session() -> str | None:
     """The form's session id, or None when it is missing or malformed."""
     try:
@@ -215,7 +130,7 @@ def _handle_post(endpoint: str) -> Response | tuple[str, int, dict[str, str]]:
     form = request.form
     session = _form_session()
     if not valid_form_token(form.get(FORM_TOKEN_FIELD)):
-        return render_chat(endpoint, {"session": session, "error": TEXTS[_endpoint_lang(endpoint)]["expired"]}, 400)
+        return render_chat(endpoint, {"session": session, "error": ui(_endpoint_lang(endpoint))["expired"]}, 400)
     try:
         if "reply_id" in form:
             reply_id = form.get("reply_id", "")
@@ -226,7 +141,7 @@ def _handle_post(endpoint: str) -> Response | tuple[str, int, dict[str, str]]:
         _transcripts().append(reply["session"], exchange(question, reply))
         return redirect(_page_url(endpoint, reply["session"]), 303)
     except ApiError as exc:
-        t = TEXTS[_endpoint_lang(endpoint)]
+        t = ui(_endpoint_lang(endpoint))
         message = t[_FORM_ERRORS[exc.code]] if exc.code in _FORM_ERRORS else exc.message
         return render_chat(endpoint, {"session": session, "error": message}, exc.status)
 
@@ -244,14 +159,15 @@ def render_chat(endpoint: str, context: dict[str, Any] | None = None,
     context = dict(context or {})
     options = embed_options() if endpoint == "web.embed" else {"lang": "nn"} if page_lang() == "nn" else {}
     lang = options.get("lang", "nb")
-    t = TEXTS[lang]
+    t = ui(lang)
     session = context.get("session")
     exchanges = _transcripts().get(session) if session else []
     last = exchanges[-1]["reply"] if exchanges else None
-    suggestions = last["suggestions"] if last and last["suggestions"] else _starters(lang)
+    suggestions = last["suggestions"] if last and last["suggestions"] else request_assistant().index.kb.starters(lang)
     template = "embed.html" if endpoint == "web.embed" else "chat.html"
     return render_template(
-        template, t=t, texts=TEXTS, lang=lang, options=options, title=options.get("title", t["name"]),
+        template, t=t, texts={code: ui(code) for code in LANGS}, lang=lang, options=options,
+        title=options.get("title", t["name"]),
         action=url_for(endpoint, **options), suggestions=suggestions, contact=CONTACT, exchanges=exchanges,
         form_token=form_token(),
         thanked=request.args.get("takk"), other_lang="nn" if lang == "nb" else "nb",
@@ -295,6 +211,6 @@ def http_error(exc: HTTPException) -> Any:
         lang = _endpoint_lang(request.endpoint)
         key = {413: "too_large", 429: "rate_limited"}.get(status, "error")
         session = _form_session() if status == 429 else None
-        return render_chat(request.endpoint, {"error": TEXTS[lang][key], "session": session}, status)
-    message = _STATUS_MESSAGES.get(status, "Noe gikk galt. Prøv igjen senere.")
-    return render_template("error.html", t=TEXTS["nb"], lang="nb", status=status, message=message), status
+        return render_chat(request.endpoint, {"error": ui(lang)[key], "session": session}, status)
+    message = error_for_status(status, "page").texts["page"]
+    return render_template("error.html", t=ui("nb"), lang="nb", status=status, message=message), status

@@ -149,7 +149,7 @@ def test_health_reports_the_index(client, index):
 def test_openapi_document_is_3_1_and_lists_the_operations(client):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/api/ask", "/api/feedback", "/api/health", "/api/ping",
+    assert set(document["paths"]) == {"/api/ask", "/api/feedback", "/api/health", "/api/ping", "/api/texts",
                                       "/api/openapi.json"}
     ask = document["paths"]["/api/ask"]["post"]
     assert {"200", "400", "413", "415", "422", "429"} <= set(ask["responses"])

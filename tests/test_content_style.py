@@ -187,12 +187,21 @@ def test_the_loader_fills_as_of_and_does_not_read_the_settings_as_an_entry(tmp_p
     assert (kb.meta.as_of, kb.meta.stale_after_days) == (dt.date(2026, 3, 5), 90)
 
 
+def test_the_starters_and_small_talk_suggestions_are_entries_of_the_content():
+    for ids in (KB.meta.starters, KB.meta.small_talk_suggestions):
+        assert ids and set(ids) <= set(KB.by_id)
+    first = KB.meta.starters[0]
+    assert KB.starters("nn")[0] == {"id": first, "question": KB.by_id[first].nn.questions[0]}
+
+
 @pytest.mark.parametrize(("answer", "meta", "field"), [
     ("Sjekket {as_of}.", None, "nb.answer"),                         # placeholder without a date
     ("Sjekket {i_dag}.", "as_of: 2026-03-05\n", "nb.answer"),         # unknown placeholder
     ("Et svar.", "as_of: snart\n", "as_of"),                          # not a date
     ("Et svar.", "as_of: 2026-03-05\nstale_after_days: 0\n", "stale_after_days"),
     ("Et svar.", "as_of: 2026-03-05\nowner: meg\n", ""),              # unknown setting
+    ("Et svar.", "starters: [a, b]\n", "starters"),                   # an id that is no entry
+    ("Et svar.", "small_talk_suggestions: a\n", "small_talk_suggestions"),  # not a list
 ])
 def test_the_loader_reports_bad_settings_and_placeholders(tmp_path, answer, meta, field):
     _, problems = check_knowledge(_content_with(tmp_path, answer, meta))

@@ -30,4 +30,4 @@ def test_the_reply_carries_it(assistant):
     referred = assistant.ask("Når blir søpla mi henta?").to_dict()
     assert referred["fallback"] and referred["refer_to"] == "municipality"
     assert assistant.ask("Kor lenge kan eit forsøk vare?").to_dict()["refer_to"] is None
-    assert Reply("x", "y", "nb", 0.0, True).to_dict()["refer_to"] is None
+    assert Reply(question="x", answer="y", lang="nb", confidence=0.0, fallback=True).to_dict()["refer_to"] is None

@@ -12,79 +12,12 @@
   const API = new URL(script.src, location.href).origin;
   const MAX = 500;
   const TTL = 3600e3; // a conversation kept on this device is forgotten after an hour without use
-  const IN_NORWEGIAN = "in Norwegian:";
   const SMALL = "(max-width:40em),(max-height:35em)"; // the panel fills the screen (phones, high zoom)
-  const CONTACT = {
-    phone: "22 24 72 01",
-    postal_address: "Postboks 8112 Dep., 0032 Oslo",
-    visiting_address: "Akersgata 59, Oslo",
-    url: "https://www.regjeringen.no/no/tema/statlig-forvaltning/forvaltningsutvikling/tillitsreform/forsokskommune/id2967899/",
-    title: "Forsøkskommune",
-  };
-  const T = {
-    nb: {
-      launcher: "Spør om forsøksordningen",
-      title: "Forsøksassistenten",
-      greeting: "Hei! Jeg svarer på spørsmål om forsøksordningen for kommuner og fylkeskommuner. Hva lurer du på?",
-      notice: "Dette er en automatisk assistent. Den svarer bare om forsøksordningen. Ikke skriv personopplysninger " +
-        "som navn, fødselsnummer eller adresse.",
-      privacy: "Personvern",
-      log: "Samtale", you: "Du", bot: "Assistenten",
-      label: "Spørsmålet ditt", count: "av 500 tegn", send: "Send",
-      menu: "Meny", other: "Nynorsk", copy: "Kopier samtalen", copied: "Samtalen er kopiert.",
-      copyFailed: "Kunne ikke kopiere. Merk teksten og kopier den selv.", print: "Skriv ut",
-      restart: "Start på nytt", confirm: "Vil du slette samtalen og starte på nytt?", yesRestart: "Ja, start på nytt",
-      cancel: "Avbryt", close: "Lukk", contact: "Kontakt",
-      contactTitle: "Kontakt Kommunalavdelingen",
-      contactIntro: "Kommunalavdelingen i Kommunal- og distriktsdepartementet svarer på spørsmål om forsøksordningen.",
-      phone: "Telefon", post: "Postadresse", visit: "Besøksadresse", more: "Les mer:",
-      source: "Kilde:", newTab: "(åpnes i ny fane)", suggest: "Forslag:", suggestLabel: "Forslag til spørsmål",
-      helpful: "Var svaret nyttig?", yes: "Ja", no: "Nei", typing: "Assistenten svarer …",
-      thanks: "Takk for tilbakemeldingen!", fbFailed: "Tilbakemeldingen kom ikke fram. Prøv igjen senere.",
-      empty: "Skriv et spørsmål først.", tooLong: "Spørsmålet er for langt (høyst 500 tegn).",
-      wait: "Vent til svaret kommer, så kan du sende neste spørsmål.",
-      outside: "Jeg er en automatisk assistent som bare kjenner forsøksordningen for kommuner, så det spørsmålet kan " +
-        "jeg ikke svare på.",
-      askHost: "Spørsmål om tjenestene i kommunen svarer kommunen på:", askLocal: "Spør kommunen din om det.",
-      offline: "Beklager, jeg får ikke kontakt med tjenesten akkurat nå. Sjekk nettforbindelsen og prøv igjen om " +
-        "litt, eller ring Kommunalavdelingen på 22 24 72 01.",
-      rate: "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
-      failed: "Beklager, noe gikk galt. Prøv å formulere spørsmålet på nytt.",
-      starters: ["Hva er forsøksordningen for kommuner og fylkeskommuner?",
-        "Hvem kan søke om å delta i forsøksordningen?", "Hvor lenge kan et forsøk vare?"],
-    },
-    nn: {
-      launcher: "Spør om forsøksordninga",
-      title: "Forsøksassistenten",
-      greeting: "Hei! Eg svarar på spørsmål om forsøksordninga for kommunar og fylkeskommunar. Kva lurer du på?",
-      notice: "Dette er ein automatisk assistent. Han svarar berre om forsøksordninga. Ikkje skriv " +
-        "personopplysningar som namn, fødselsnummer eller adresse.",
-      privacy: "Personvern",
-      log: "Samtale", you: "Du", bot: "Assistenten",
-      label: "Spørsmålet ditt", count: "av 500 teikn", send: "Send",
-      menu: "Meny", other: "Bokmål", copy: "Kopier samtalen", copied: "Samtalen er kopiert.",
-      copyFailed: "Kunne ikkje kopiere. Merk teksten og kopier han sjølv.", print: "Skriv ut",
-      restart: "Start på nytt", confirm: "Vil du slette samtalen og starte på nytt?", yesRestart: "Ja, start på nytt",
-      cancel: "Avbryt", close: "Lukk", contact: "Kontakt",
-      contactTitle: "Kontakt Kommunalavdelinga",
-      contactIntro: "Kommunalavdelinga i Kommunal- og distriktsdepartementet svarar på spørsmål om forsøksordninga.",
-      phone: "Telefon", post: "Postadresse", visit: "Besøksadresse", more: "Les meir:",
-      source: "Kjelde:", newTab: "(blir opna i ny fane)", suggest: "Forslag:", suggestLabel: "Forslag til spørsmål",
-      helpful: "Var svaret nyttig?", yes: "Ja", no: "Nei", typing: "Assistenten svarar …",
-      thanks: "Takk for tilbakemeldinga!", fbFailed: "Tilbakemeldinga kom ikkje fram. Prøv igjen seinare.",
-      empty: "Skriv eit spørsmål først.", tooLong: "Spørsmålet er for langt (høgst 500 teikn).",
-      wait: "Vent til svaret kjem, så kan du sende neste spørsmål.",
-      outside: "Eg er ein automatisk assistent som berre kjenner forsøksordninga for kommunar, så det spørsmålet kan " +
-        "eg ikkje svare på.",
-      askHost: "Spørsmål om tenestene i kommunen svarar kommunen på:", askLocal: "Spør kommunen din om det.",
-      offline: "Orsak, eg får ikkje kontakt med tenesta akkurat no. Sjekk nettilkoplinga og prøv igjen om litt, " +
-        "eller ring Kommunalavdelinga på 22 24 72 01.",
-      rate: "Du har stilt mange spørsmål på kort tid. Vent litt og prøv igjen.",
-      failed: "Orsak, noko gjekk gale. Prøv å formulere spørsmålet på nytt.",
-      starters: ["Kva er forsøksordninga for kommunar og fylkeskommunar?",
-        "Kven kan søkje om å vere med i forsøksordninga?", "Kor lenge kan eit forsøk vare?"],
-    },
-  };
+  const LANGS = ["nb", "nn"];
+  // What the widget says comes from the server (GET /api/texts), read once before the widget is drawn:
+  // T holds the texts per målform, CONTACT the contact card, IN_NORWEGIAN the lead-in of an English reply's
+  // Norwegian answer, STARTERS the starter questions per målform.
+  let T, CONTACT, IN_NORWEGIAN, STARTERS;
 
   // -- configuration: every data- value is validated; an invalid one is ignored with a warning ----------
   const data = script.dataset;
@@ -99,7 +32,7 @@
   const label = (v) => v.trim() && v.length <= 60 && !CONTROL.test(v);
   const https = (v) => !!safeHref(v, ["https:"]);
   const pageLang = (document.documentElement.lang || "").toLowerCase();
-  const startLang = option("lang", (v) => v in T) || (/^nn\b/.test(pageLang) ? "nn" : "nb");
+  const startLang = option("lang", (v) => LANGS.includes(v)) || (/^nn\b/.test(pageLang) ? "nn" : "nb");
   const customTitle = option("title", label);
   const accent = readableAccent(option("accent", (v) => /^#([0-9a-f]{3}){1,2}$/i.test(v)) || "#0b5394");
   const left = option("position", (v) => v === "left" || v === "right") === "left";
@@ -158,18 +91,15 @@
   }
   const sr = (s) => el("span", { class: "fa-sr" }, s);
   const link = (href, label, t) => el("a", { href, target: "_blank", rel: "noopener noreferrer" }, label, " ",
-    sr(t.newTab));
+    sr(t.new_tab));
   const tel = (phone) => el("a", { href: "tel:+47" + phone.replace(/\D/g, "") }, phone);
   const button = (label, onclick, attrs) => el("button", Object.assign({ type: "button", onclick }, attrs), label);
 
   // -- the widget ------------------------------------------------------------------------------------------
   if (!inline && window.__forsoksassistenten) return;
   window.__forsoksassistenten = true;
-  const host = target || document.body.appendChild(el("div", { "data-forsoksassistenten": "" }));
-  if (host.shadowRoot) return;
-  const root = host.attachShadow({ mode: "open" });
-  const css = el("link", { rel: "stylesheet", href: API + "/widget.css" });
-  root.append(css);
+  if (target && target.shadowRoot) return;
+  let root;
   const small = matchMedia(SMALL);
   let styled = false;
   let t, wrap, launcher, panel, menuBtn, menu, contactBox, confirmBox, menuMsg, log, typing, status, input, counter,
@@ -185,16 +115,17 @@
     wrap.style.setProperty("--fa-accent", accent);
     launcher = inline ? null : el("button", { class: "fa-launcher", type: "button", "aria-expanded": "false",
       "aria-controls": "fa-panel", onclick: () => setOpen(panel.hidden, true) },
-    el("span", { class: "fa-icon", "aria-hidden": "true" }, "💬"), el("span", {}, t.launcher));
+    el("span", { class: "fa-icon", "aria-hidden": "true" }, "💬"), el("span", {}, t.heading));
     contactBox = el("div", { id: "fa-contact", class: "fa-contact", hidden: true }, card());
-    confirmBox = el("div", { class: "fa-confirm", hidden: true }, el("p", {}, t.confirm),
-      button(t.yesRestart, restart, { class: "fa-tool fa-yes" }), button(t.cancel, () => confirmRestart(false),
+    confirmBox = el("div", { class: "fa-confirm", hidden: true }, el("p", {}, t.confirm_restart),
+      button(t.yes_restart, restart, { class: "fa-tool fa-yes" }), button(t.cancel, () => confirmRestart(false),
         { class: "fa-tool" }));
     menuMsg = el("p", { class: "fa-menu-msg", role: "status" });
     const other = lang === "nb" ? "nn" : "nb";
     menu = el("div", { id: "fa-menu", class: "fa-menu", hidden: true },
-      button(t.other, () => switchLang(other), { class: "fa-tool fa-lang", lang: other }),
-      button(t.contact, toggleContact, { class: "fa-tool", "aria-expanded": "false", "aria-controls": "fa-contact" }),
+      button(t.other_lang, () => switchLang(other), { class: "fa-tool fa-lang", lang: other }),
+      button(t.contact_menu, toggleContact, { class: "fa-tool", "aria-expanded": "false",
+        "aria-controls": "fa-contact" }),
       contactBox,
       button(t.copy, copy, { class: "fa-tool" }),
       button(t.print, () => { showMenu(false); print(); }, { class: "fa-tool" }),
@@ -202,7 +133,8 @@
       confirmBox, menuMsg);
     menuBtn = button(t.menu, () => showMenu(menu.hidden), { class: "fa-tool fa-menu-btn", "aria-expanded": "false",
       "aria-controls": "fa-menu" });
-    log = el("div", { class: "fa-log", role: "log", "aria-live": "polite", "aria-label": t.log, tabindex: "0" });
+    log = el("div", { class: "fa-log", role: "log", "aria-live": "polite", "aria-label": t.conversation,
+      tabindex: "0" });
     typing = el("div", { class: "fa-typing", "aria-hidden": "true", hidden: true },
       el("span", {}), el("span", {}), el("span", {}));
     status = el("span", { class: "fa-sr", role: "status" });
@@ -217,7 +149,7 @@
     panel = el(inline ? "section" : "div", { id: "fa-panel", class: "fa-panel", "aria-labelledby": "fa-title",
       role: inline ? null : "dialog", hidden: !inline },
     el("div", { class: "fa-head" },
-      el("h2", { id: "fa-title", class: "fa-title" }, (customTitle || t.title).trim()),
+      el("h2", { id: "fa-title", class: "fa-title" }, (customTitle || t.name).trim()),
       el("div", { class: "fa-tools" }, menuBtn, menu,
         inline ? null : button(t.close, () => setOpen(false, true), { class: "fa-tool fa-close" }))),
     log, status, form);
@@ -239,8 +171,8 @@
   function card() {
     const url = safeHref(CONTACT.url, ["https:"]);
     return el("section", { class: "fa-card", "aria-labelledby": "fa-contact-title" },
-      el("h3", { id: "fa-contact-title" }, t.contactTitle),
-      el("p", {}, t.contactIntro),
+      el("h3", { id: "fa-contact-title" }, t.contact),
+      el("p", {}, t.contact_about),
       el("dl", {},
         el("dt", {}, t.phone), el("dd", {}, tel(CONTACT.phone)),
         el("dt", {}, t.post), el("dd", {}, CONTACT.postal_address),
@@ -266,7 +198,7 @@
     const contact = m.contact && typeof m.contact === "object" ? m.contact : null;
     const phone = contact && typeof contact.phone === "string" && contact.phone.trim() ? contact.phone : "";
     if (m.refer_to === "municipality") {
-      box.append(el("p", { class: "fa-answer" }, rt.outside, " ", hostName && hostUrl ? rt.askHost : rt.askLocal),
+      box.append(el("p", { class: "fa-answer" }, rt.outside, " ", hostName && hostUrl ? rt.ask_host : rt.ask_local),
         hostName && hostUrl ? el("p", { class: "fa-source" }, link(hostUrl, hostName, rt)) : "");
       return box;
     }
@@ -296,8 +228,8 @@
     const fb = (helpful, emoji, label) => el("button", { type: "button", class: "fa-fb",
       "aria-pressed": String(m.feedback === helpful), onclick: (e) => rate(m, helpful, e.currentTarget, thanks) },
     el("span", { "aria-hidden": "true" }, emoji + " "), label);
-    return el("div", { class: "fa-feedback", role: "group", "aria-label": t.helpful, lang: wrap.lang },
-      el("span", { "aria-hidden": "true" }, t.helpful), fb(true, "👍", t.yes), fb(false, "👎", t.no), thanks);
+    return el("div", { class: "fa-feedback", role: "group", "aria-label": t.helpful_question, lang: wrap.lang },
+      el("span", { "aria-hidden": "true" }, t.helpful_question), fb(true, "👍", t.yes), fb(false, "👎", t.no), thanks);
   }
 
   async function rate(m, helpful, target, thanks) {
@@ -310,7 +242,7 @@
       thanks.textContent = t.thanks;
       save();
     } catch (e) {
-      thanks.textContent = t.fbFailed;
+      thanks.textContent = t.feedback_failed;
     }
   }
 
@@ -319,11 +251,11 @@
     log.querySelector(".fa-chips")?.remove();
     const last = state.messages[state.messages.length - 1];
     const given = last ? (last.role === "bot" && Array.isArray(last.suggestions) ? last.suggestions : []) :
-      t.starters.map((question) => ({ question }));
+      STARTERS[state.lang || startLang].map((s) => ({ question: s.question }));
     const list = given.filter((s) => s && text(s.question).trim()).slice(0, 4);
     if (!list.length) return;
     const lang = last ? (last.lang in T ? last.lang : null) : null;
-    log.insertBefore(el("div", { class: "fa-chips", role: "group", "aria-label": t.suggestLabel, lang },
+    log.insertBefore(el("div", { class: "fa-chips", role: "group", "aria-label": t.suggestions, lang },
       el("span", { class: "fa-suggest-label", "aria-hidden": "true" }, t.suggest),
       ...list.map((s) => el("button", { type: "button", class: "fa-chip", onclick: () => {
         input.focus();
@@ -332,7 +264,7 @@
   }
 
   function renderLog() {
-    const privacy = privacyUrl && link(privacyUrl, t.privacy, t);
+    const privacy = privacyUrl && link(privacyUrl, t.privacy_link, t);
     log.replaceChildren(el("p", { class: "fa-notice" }, t.notice, privacy ? " " : "", privacy || ""),
       el("div", { class: "fa-msg fa-bot" }, sr(t.bot + ": "), el("p", { class: "fa-answer" }, t.greeting)),
       ...state.messages.map(renderMessage), typing);
@@ -368,7 +300,7 @@
     counter.classList.toggle("fa-over", over);
     if (over) input.setAttribute("aria-invalid", "true");
     else input.removeAttribute("aria-invalid");
-    formMsg.textContent = over ? t.tooLong : "";
+    formMsg.textContent = over ? t.too_large : "";
   }
 
   const post = (path, body) => fetch(API + path, {
@@ -380,7 +312,7 @@
   async function send(question, choice) {
     if (busy) { formMsg.textContent = t.wait; return; }
     if (!question.trim()) { formMsg.textContent = t.empty; return; }
-    if ([...question].length > MAX) { formMsg.textContent = t.tooLong; return; }
+    if ([...question].length > MAX) { formMsg.textContent = t.too_large; return; }
     busy = true;
     formMsg.textContent = "";
     input.value = "";
@@ -406,7 +338,8 @@
         const code = body && body.error && body.error.code;
         if (code === "invalid_session") state.session = null;
         finish();
-        add({ role: "error", text: res.status === 429 ? t.rate : code === "question_too_long" ? t.tooLong : t.failed });
+        add({ role: "error",
+          text: res.status === 429 ? t.rate_limited : code === "question_too_long" ? t.too_large : t.failed });
       }
     } catch (e) {
       finish();
@@ -466,7 +399,7 @@
       await navigator.clipboard.writeText(transcript());
       menuMsg.textContent = t.copied;
     } catch (e) {
-      menuMsg.textContent = t.copyFailed;
+      menuMsg.textContent = t.copy_failed;
     }
   }
 
@@ -499,9 +432,32 @@
     wrap.hidden = false;
     reveal(true);
   };
-  css.addEventListener("load", show);
-  css.addEventListener("error", show);
-  setTimeout(show, 3000);
-  build();
-  if (launcher && state.open && !small.matches) setOpen(true, false);
+
+  /** Draw the widget with the server's texts; until they arrive the page keeps what it has (on / and /embed, the
+   * chat without JavaScript), and without them (the service is down) the widget is not drawn at all. */
+  function start(body) {
+    T = body.texts;
+    CONTACT = body.contact;
+    IN_NORWEGIAN = body.english_best;
+    STARTERS = body.starters;
+    if (target && target.shadowRoot) return; // another copy of the script drew it first
+    const host = target || document.body.appendChild(el("div", { "data-forsoksassistenten": "" }));
+    root = host.attachShadow({ mode: "open" });
+    const css = el("link", { rel: "stylesheet", href: API + "/widget.css" });
+    root.append(css);
+    css.addEventListener("load", show);
+    css.addEventListener("error", show);
+    setTimeout(show, 3000);
+    build();
+    if (launcher && state.open && !small.matches) setOpen(true, false);
+  }
+
+  fetch(API + "/api/texts", { credentials: "omit", referrerPolicy: "no-referrer" })
+    .then((res) => (res.ok ? res.json() : Promise.reject(new Error(String(res.status)))))
+    .then((body) => {
+      if (!body || !LANGS.every((lang) => body.texts && body.texts[lang] && body.starters && body.starters[lang]))
+        throw new Error("texts");
+      start(body);
+    })
+    .catch(() => console.warn("forsøksassistenten: fikk ikke hentet tekstene fra " + API));
 })();

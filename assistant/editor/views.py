@@ -34,6 +34,7 @@ from ..database import LogUnavailable, QuestionLog
 from ..dialogue import Assistant
 from ..evaluation import DevQuestion
 from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Phrasing, Source, load_knowledge
+from ..messages import error_for_status
 from ..web import web_dir
 from . import charts, dashboard, export
 from .auth import check_csrf, csrf_token, log_in, log_out, logins_disabled, safe_next, session_editor
@@ -128,13 +129,11 @@ def private(response: Response) -> Response:
     return response
 
 
-_ERRORS = {
-    400: "Skjemaet var utløpt eller ugyldig. Gå tilbake, last siden på nytt og prøv igjen.",
-    401: "Du må logge inn for å se denne siden.",
-    404: "Fant ikke siden. Spørsmålet kan allerede være behandlet.",
-    409: "En annen publisering pågår. Vent til den er ferdig og prøv igjen.",
-    503: "Databasen med spørsmålsloggen svarer ikke. Prøv igjen om litt.",
-}
+def _error_page(status: int, **context: Any) -> tuple[str, int]:
+    """The editor's error page for HTTP ``status``, heading and text from the error table (:mod:`.messages`)."""
+    heading = error_for_status(status, "editor_heading").texts["editor_heading"]
+    message = error_for_status(status, "editor").texts["editor"]
+    return render_template("editor/error.html", status=status, heading=heading, message=message, **context), status
 
 
 @bp.errorhandler(HTTPException)
@@ -142,16 +141,15 @@ def error(exc: HTTPException) -> tuple[str, int]:
     """Errors on the editor pages, in Norwegian; too many logins shows the login page again."""
     status = exc.code or 500
     if status == 429:
-        return render_template("editor/login.html", error="For mange innloggingsforsøk. Vent ett minutt og "
-                               "prøv igjen.", next=request.form.get("next", ""), name=""), 429
-    return render_template("editor/error.html", status=status,
-                           message=_ERRORS.get(status, "Noe gikk galt. Prøv igjen senere.")), status
+        return render_template("editor/login.html", error=error_for_status(429, "editor").texts["editor"],
+                               next=request.form.get("next", ""), name=""), 429
+    return _error_page(status)
 
 
 @bp.errorhandler(LogUnavailable)
 def database_down(exc: LogUnavailable) -> tuple[str, int]:
     """The question log's database is down."""
-    return render_template("editor/error.html", status=503, message=_ERRORS[503]), 503
+    return _error_page(503)
 
 
 @bp.get("/<any(" + ", ".join(f'"{name}"' for name in ASSETS) + "):name>")
@@ -250,7 +248,7 @@ def _start(change: Change) -> Response | tuple[str, int]:
         job = editor.publisher.start(change, assistant(), editor.store)
     except Busy:
         running = editor.publisher.jobs.running()
-        return render_template("editor/error.html", status=409, message=_ERRORS[409], job=running), 409
+        return _error_page(409, job=running)
     return redirect(url_for("editor.job", job_id=job["id"]))
 
 

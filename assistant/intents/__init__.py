@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from ..knowledge import LANGS
+from ..messages import CONTACT, check_placeholders, fill
 from ..query import analyse
 from ..text import TextPipeline, fold_ascii, normalize
 from ..vectors import LinearProbabilities, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
@@ -47,26 +48,60 @@ def looks_english(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Intent:
-    """One intent: its examples and its reply, per målform."""
+    """One intent: its examples and its reply, per målform, and how the dialogue treats it.
+
+    The behaviour flags, all optional in the intent's YAML: ``contact`` (the reply carries Kommunalavdelingen's
+    contact card and links its page), ``suggest`` (the reply offers the content's small-talk suggestions,
+    ``small_talk_suggestions`` in ``faq/_meta.yaml``), ``opener`` (said before a question, "Hei, ...?", it is
+    folded into the answer instead of answered on its own) and ``switch_to`` (a målform the conversation
+    switches to for good).
+    """
 
     id: str
     examples: dict[str, tuple[str, ...]]
     replies: dict[str, str]
+    contact: bool = False
+    suggest: bool = False
+    opener: bool = False
+    switch_to: str | None = None
+
+
+_FLAGS = {"contact", "suggest", "opener"}
+_KEYS = {"intent", "examples", "replies", "switch_to", *_FLAGS}
+
+
+class IntentError(ValueError):
+    """An intent's YAML is malformed: an unknown key, a flag that is not true/false, an unknown målform."""
+
+
+def _intent(name: str, data: dict) -> Intent:
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise IntentError(f"{name}: unknown key(s) {', '.join(unknown)} (an intent has {', '.join(sorted(_KEYS))})")
+    for flag in _FLAGS:
+        if not isinstance(data.get(flag, False), bool):
+            raise IntentError(f"{name}: {flag} must be true or false")
+    if data.get("switch_to") not in (None, *LANGS):
+        raise IntentError(f"{name}: switch_to must be one of {', '.join(LANGS)}")
+    for lang in LANGS:
+        check_placeholders(f"{name}: replies.{lang}", str(data["replies"][lang]))
+    return Intent(
+        data["intent"],
+        {lang: tuple(str(x) for x in data["examples"][lang]) for lang in LANGS},
+        {lang: " ".join(str(data["replies"][lang]).split()) for lang in LANGS},
+        **{flag: data.get(flag, False) for flag in _FLAGS}, switch_to=data.get("switch_to"),
+    )
 
 
 def load_intents() -> dict[str, Intent]:
-    """Every intent in ``assistant/intents/data``."""
+    """Every intent in ``assistant/intents/data``; an :class:`IntentError` for a malformed one."""
     intents = {}
     folder = resources.files("assistant.intents").joinpath("data")
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".yaml"):
             continue
         data = yaml.safe_load(item.read_text(encoding="utf-8"))
-        intents[data["intent"]] = Intent(
-            data["intent"],
-            {lang: tuple(str(x) for x in data["examples"][lang]) for lang in LANGS},
-            {lang: " ".join(str(data["replies"][lang]).split()) for lang in LANGS},
-        )
+        intents[data["intent"]] = _intent(item.name, data)
     return intents
 
 
@@ -151,5 +186,5 @@ class IntentClassifier:
         return (intent if proba[best] >= self.threshold else NONE), float(proba[best])
 
     def reply(self, intent: str, lang: str) -> str:
-        """The reply for ``intent`` in målform ``lang``."""
-        return self.intents[intent].replies[lang]
+        """The reply for ``intent`` in målform ``lang``, contact placeholders (``{phone}`` ...) filled in."""
+        return fill(self.intents[intent].replies[lang], CONTACT)

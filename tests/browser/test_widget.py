@@ -262,16 +262,55 @@ def test_cors_and_framing_follow_the_allowlist(context_factory, host_server, app
     ask(frame, "Kven kan søkje?")  # type: ignore[arg-type]
 
     # The same host page under an origin not on the list: widget.js loads from the API host, but the
-    # browser refuses the API's answer (no Access-Control-Allow-Origin for this origin).
+    # browser refuses the API's answers (no Access-Control-Allow-Origin for this origin), its texts first,
+    # so the widget is not drawn at all (it could not answer there).
     other = host_server.url.replace("127.0.0.1", "localhost")
     page = context_factory().new_page()
-    page.goto(other + "/widget.html")
-    open_widget(page)
-    ask(page, "Hvem kan søke?")
-    expect(page.locator(".fa-error")).to_contain_text("får ikke kontakt")  # the browser refused the API call
+    with page.expect_console_message(lambda message: "fikk ikke hentet tekstene" in message.text):
+        page.goto(other + "/widget.html")
+    expect(page.locator("[data-forsoksassistenten]")).to_have_count(0)
     page.goto(other + "/iframe.html")  # frame-ancestors: that origin may not frame /embed
     for _ in range(50):
         if page.frames[1].url.startswith("chrome-error:"):
             break
         page.wait_for_timeout(100)
     assert page.frames[1].url.startswith("chrome-error:")
+
+
+def test_the_widget_shows_the_servers_texts_contact_card_and_starters(page, context_factory, host_server,
+                                                                      app_server):
+    """The widget has no texts of its own: what the server sends (GET /api/texts) is what it shows."""
+    from assistant.messages import ui
+
+    def changed(route):
+        response = route.fetch()
+        body = response.json()
+        body["texts"]["nb"].update(heading="Spør tenaren", greeting="Hallo frå tenaren.", send="Av stad")
+        body["contact"]["phone"] = "11 22 33 44"
+        body["starters"]["nb"] = body["starters"]["nb"][:1]
+        route.fulfill(response=response, json=body)
+
+    page.goto(host_server.url + "/widget-full.html")
+    open_widget(page, ui("nb")["heading"])
+    expect(page.locator(".fa-bot").first).to_have_text(ui("nb")["bot"] + ": " + ui("nb")["greeting"])
+    expect(page.locator(".fa-send")).to_have_text(ui("nb")["send"])
+    expect(page.locator(".fa-chip")).to_have_count(3)
+
+    page = context_factory().new_page()  # a fresh profile: nothing stored from the first visit
+    page.route("**/api/texts", changed)
+    page.goto(host_server.url + "/widget-full.html")
+    open_widget(page, "Spør tenaren")
+    expect(page.locator(".fa-bot").first).to_contain_text("Hallo frå tenaren.")
+    expect(page.locator(".fa-send")).to_have_text("Av stad")
+    expect(page.locator(".fa-chip")).to_have_count(1)
+    page.get_by_role("button", name="Meny").click()
+    page.get_by_role("button", name="Kontakt").click()
+    expect(page.locator("#fa-contact")).to_contain_text("11 22 33 44")
+
+
+def test_without_the_servers_texts_the_page_keeps_its_chat_without_javascript(page, app_server):
+    page.route("**/api/texts", lambda route: route.fulfill(status=503, body="{}"))
+    page.goto(app_server.url + "/")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#fa-chat .nojs-chat")).to_be_visible()
+    assert page.evaluate("() => document.querySelector('#fa-chat').shadowRoot") is None
