@@ -266,6 +266,30 @@ class PassageHit:
     score: float
 
 
+class Answerability:
+    """A fitted :class:`AnswerabilityModel`'s probability for an analysed question, without scikit-learn's input checks.
+
+    The same number as ``model.probability(text)`` (to float rounding): its word and character TF-IDF rows made
+    from the question's analysis (:mod:`assistant.query`) with the fitted vocabularies, its logistic regression
+    applied to their coefficients.
+    """
+
+    def __init__(self, model: AnswerabilityModel):
+        self.word_ = TermSpace(model.word_)
+        self.word_range_ = model.word_.ngram_range
+        self.char_ = TermSpace(model.char_)
+        self.char_range_ = model.char_.ngram_range
+        self.proba_ = LinearProbabilities(model.model_)
+        self.in_scope_ = int(np.flatnonzero(model.model_.classes_ == 1)[0])
+
+    def probability(self, query: Query) -> float:
+        """The probability that the analysed ``query`` is about forsøksordningen."""
+        vector = SparseVector.concat([self.word_.vector(word_ngrams(query.terms, self.word_range_)),
+                                      self.char_.vector(char_wb_ngrams(query.canonical, self.char_range_))
+                                      .shifted(self.word_.size)])
+        return float(self.proba_(vector)[self.in_scope_])
+
+
 def content_terms(pipeline: TextPipeline, text: str | Query) -> list[str]:
     """The stemmed terms of ``text`` that say what it is about (question words such as "hva" left out)."""
     return list(as_query(text, pipeline).content_terms)
@@ -379,6 +403,7 @@ class HybridRetriever:
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
         self.speller_ = SpellingCorrector().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
         self.answerability_ = AnswerabilityModel().fit(texts, out_of_scope_questions() + junk_examples())
+        self.answerable_ = Answerability(self.answerability_)
         self.passages_ = {p.id: p for p in passages}
         if passages:
             ptexts = [f"{p.heading}. {p.text}" for p in passages]
@@ -456,9 +481,8 @@ class HybridRetriever:
         has (``known_words``) are added to every candidate.
         """
         known_words = float(self.speller_.known_words(text))
-        text = self.speller_.correct(text)
-        answerable = self.answerability_.probability(text)
-        query = self._analysed(text)
+        query = self._analysed(self.speller_.correct(text))
+        answerable = self.answerable_.probability(query)
         n = len(self.entry_ids_)
         vectors = self.vectors(query)
         pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)
