@@ -54,6 +54,9 @@ FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "e_word", "e_char", "page",
 QUESTION_FEATURES = ("answerable", "known_words")
 
 
+_PIPELINE = TextPipeline()  # the default text pipeline (frozen, so one instance serves as every default)
+
+
 @dataclass(frozen=True)
 class Scored:
     """A key (entry or passage id) with a score in [0, 1]."""
@@ -66,10 +69,7 @@ class _KeyedRetriever:
     """Shared machinery: texts grouped by key, scores aggregated per key by their maximum."""
 
     pipeline: TextPipeline
-
-    def __init__(self) -> None:
-        self.keys_: list[str] = []
-        self._doc_key: np.ndarray = np.zeros(0, dtype=int)
+    keys_: list[str]
 
     def _set_keys(self, keys: list[str]) -> None:
         self.keys_ = list(dict.fromkeys(keys))
@@ -118,17 +118,23 @@ def char_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (2, 5
 
 
 class WordTfidfRetriever(_KeyedRetriever):
-    """TF-IDF over stemmed content words (spelling-mapped, ASCII-folded), unigrams and bigrams."""
+    """TF-IDF over stemmed content words (spelling-mapped, ASCII-folded), unigrams and bigrams.
 
-    def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (1, 2)):
-        super().__init__()
-        self.pipeline = pipeline or TextPipeline()
-        self.vectorizer = word_vectorizer(self.pipeline, ngram_range)
+    The constructor only stores its parameters; ``fit`` makes and fits the vectoriser (``vectorizer_``).
+    """
+
+    def __init__(self, pipeline: TextPipeline = _PIPELINE, ngram_range: tuple[int, int] = (1, 2)):
+        self.pipeline = pipeline
+        self.ngram_range = ngram_range
+
+    def _vectorizer(self) -> TfidfVectorizer:
+        return word_vectorizer(self.pipeline, self.ngram_range)
 
     def fit(self, texts: list[str], keys: list[str]) -> WordTfidfRetriever:
         """Index ``texts``, each belonging to the key at the same position."""
-        self.postings_ = Postings(self.vectorizer.fit_transform(texts))
-        self.space_ = TermSpace(self.vectorizer)
+        self.vectorizer_ = self._vectorizer()
+        self.postings_ = Postings(self.vectorizer_.fit_transform(texts))
+        self.space_ = TermSpace(self.vectorizer_)
         self._set_keys(keys)
         return self
 
@@ -139,7 +145,7 @@ class WordTfidfRetriever(_KeyedRetriever):
 
     def grams(self, query: Query) -> list[str]:
         """The n-grams this retriever's vectoriser makes of the analysed ``query``."""
-        return word_ngrams(query.terms, self.vectorizer.ngram_range)
+        return word_ngrams(query.terms, self.ngram_range)
 
     def vector(self, text: str | Query) -> SparseVector:
         """``text`` as a TF-IDF row over this retriever's vocabulary."""
@@ -156,23 +162,23 @@ class WordTfidfRetriever(_KeyedRetriever):
 class CharTfidfRetriever(WordTfidfRetriever):
     """TF-IDF over character n-grams of the content words: robust to typos and missing æøå."""
 
-    def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (2, 5)):
-        _KeyedRetriever.__init__(self)
-        self.pipeline = pipeline or TextPipeline()
-        self.vectorizer = char_vectorizer(self.pipeline, ngram_range)
+    def __init__(self, pipeline: TextPipeline = _PIPELINE, ngram_range: tuple[int, int] = (2, 5)):
+        super().__init__(pipeline, ngram_range)
+
+    def _vectorizer(self) -> TfidfVectorizer:
+        return char_vectorizer(self.pipeline, self.ngram_range)
 
     def grams(self, query: Query) -> list[str]:
         """The character n-grams of the analysed ``query``'s content words."""
-        return char_wb_ngrams(query.content, self.vectorizer.ngram_range)
+        return char_wb_ngrams(query.content, self.ngram_range)
 
 
 class FuzzyRetriever(_KeyedRetriever):
     """rapidfuzz string similarity over the canonical content words, scaled to [0, 1]."""
 
-    def __init__(self, scorer: str = "token_set_ratio", pipeline: TextPipeline | None = None):
-        super().__init__()
-        self.pipeline = pipeline or TextPipeline()
+    def __init__(self, scorer: str = "token_set_ratio", pipeline: TextPipeline = _PIPELINE):
         self.scorer = scorer
+        self.pipeline = pipeline
 
     def fit(self, texts: list[str], keys: list[str]) -> FuzzyRetriever:
         """Keep the canonical form of every text for matching."""
@@ -206,23 +212,21 @@ class EntryClassifier(_KeyedRetriever):
     probability per entry is one of the ranking features.
     """
 
-    def __init__(self, C: float = 10.0, pipeline: TextPipeline | None = None,
+    def __init__(self, C: float = 10.0, pipeline: TextPipeline = _PIPELINE,
                  retrievers: tuple[WordTfidfRetriever, ...] | None = None):
         """``retrievers``: word and character TF-IDF retrievers already fitted on the same texts (the hybrid
-        retriever's), so a question is turned into features once for both; None fits its own."""
-        super().__init__()
+        retriever's), so a question is turned into features once for both; None fits its own (``retrievers_``)."""
         self.C = C
-        self.pipeline = pipeline or TextPipeline()
+        self.pipeline = pipeline
         self.retrievers = retrievers
 
     def fit(self, texts: list[str], keys: list[str]) -> EntryClassifier:
         """Learn each key from its texts (at least two keys)."""
         if len(set(keys)) < 2:
             raise ValueError("the entry classifier needs at least two entries to tell apart")
-        if self.retrievers is None:
-            self.retrievers = (WordTfidfRetriever(self.pipeline).fit(texts, keys),
-                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
-        features = sp.hstack([r.matrix_ for r in self.retrievers], format="csr")
+        self.retrievers_ = self.retrievers or (WordTfidfRetriever(self.pipeline).fit(texts, keys),
+                                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
+        features = sp.hstack([r.matrix_ for r in self.retrievers_], format="csr")
         model = LogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
         self._set_keys(keys)
         classes = {str(k): i for i, k in enumerate(model.classes_)}
@@ -233,11 +237,11 @@ class EntryClassifier(_KeyedRetriever):
     def vector(self, text: str | Query) -> SparseVector:
         """``text`` as its row of word and character features."""
         query = as_query(text, self.pipeline)
-        return self.stack([r.vector(query) for r in self.retrievers])
+        return self.stack([r.vector(query) for r in self.retrievers_])
 
     def stack(self, vectors: list[SparseVector]) -> SparseVector:
         """The rows of the word and character retrievers (in order) as one row of this classifier's features."""
-        offsets = np.cumsum([0, *(r.space_.size for r in self.retrievers[:-1])])
+        offsets = np.cumsum([0, *(r.space_.size for r in self.retrievers_[:-1])])
         return SparseVector.concat(v.shifted(int(o)) for v, o in zip(vectors, offsets, strict=True))
 
     def scores(self, text: str | Query) -> np.ndarray:
@@ -267,7 +271,7 @@ class PassageHit:
 
 
 class Answerability:
-    """A fitted :class:`AnswerabilityModel`'s probability for an analysed question, without scikit-learn's input checks.
+    """A fitted :class:`AnswerabilityModel` (``model_``) whose probability skips scikit-learn's input checks.
 
     The same number as ``model.probability(text)`` (to float rounding): its word and character TF-IDF rows made
     from the question's analysis (:mod:`assistant.query`) with the fitted vocabularies, its logistic regression
@@ -275,6 +279,7 @@ class Answerability:
     """
 
     def __init__(self, model: AnswerabilityModel):
+        self.model_ = model
         self.word_ = TermSpace(model.word_)
         self.word_range_ = model.word_.ngram_range
         self.char_ = TermSpace(model.char_)
@@ -282,8 +287,9 @@ class Answerability:
         self.proba_ = LinearProbabilities(model.model_)
         self.in_scope_ = int(np.flatnonzero(model.model_.classes_ == 1)[0])
 
-    def probability(self, query: Query) -> float:
-        """The probability that the analysed ``query`` is about forsøksordningen."""
+    def probability(self, text: str | Query) -> float:
+        """The probability that ``text`` is about forsøksordningen."""
+        query = as_query(text, self.model_.pipeline)
         vector = SparseVector.concat([self.word_.vector(word_ngrams(query.terms, self.word_range_)),
                                       self.char_.vector(char_wb_ngrams(query.canonical, self.char_range_))
                                       .shifted(self.word_.size)])
@@ -402,8 +408,7 @@ class HybridRetriever:
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
         self.speller_ = SpellingCorrector().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
-        self.answerability_ = AnswerabilityModel().fit(texts, out_of_scope_questions() + junk_examples())
-        self.answerable_ = Answerability(self.answerability_)
+        self.answerability_ = Answerability(AnswerabilityModel().fit(texts, out_of_scope_questions() + junk_examples()))
         self.passages_ = {p.id: p for p in passages}
         if passages:
             ptexts = [f"{p.heading}. {p.text}" for p in passages]
@@ -422,7 +427,7 @@ class HybridRetriever:
         for name in ("q_word", "a_word", "e_word", "p_word", "q_char", "e_char", "p_char"):
             retriever = getattr(self, f"{name}_", None)
             if retriever is not None:
-                key = (type(retriever), retriever.pipeline, retriever.vectorizer.ngram_range)
+                key = (type(retriever), retriever.pipeline, retriever.ngram_range)
                 groups.setdefault(key, []).append(name)
         self._gram_groups = [(names, getattr(self, f"{names[0]}_"),
                               SharedGrams([getattr(self, f"{n}_").space_ for n in names])) for names in groups.values()]
@@ -482,7 +487,7 @@ class HybridRetriever:
         """
         known_words = float(self.speller_.known_words(text))
         query = self._analysed(self.speller_.correct(text))
-        answerable = self.answerable_.probability(query)
+        answerable = self.answerability_.probability(query)
         n = len(self.entry_ids_)
         vectors = self.vectors(query)
         pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)

@@ -1,5 +1,6 @@
 import pytest
 
+from assistant.malform import MalformClassifier
 from assistant.retrieval import (
     CharTfidfRetriever,
     EntryClassifier,
@@ -21,6 +22,18 @@ def test_each_retriever_finds_the_right_key_alone(retriever):
     assert retriever.query("søknadsfrist", k=1)[0].key == "frist"
     scores = retriever.scores("tilskudd til kommunen")
     assert scores.shape == (4,) and 0 <= scores.min() and scores.max() <= 1.0 + 1e-9
+
+
+@pytest.mark.parametrize("make", [WordTfidfRetriever, CharTfidfRetriever, FuzzyRetriever, EntryClassifier,
+                                  MalformClassifier])
+def test_components_follow_scikit_learns_conventions(make):
+    """The constructor stores its parameters only; fitting adds state ending in ``_`` and changes no parameter."""
+    component = make()
+    parameters = dict(vars(component))
+    assert not [name for name in parameters if name.endswith("_") or name.startswith("_")]
+    component.fit(TEXTS, ["nb", "nn", "nb", "nb", "nb"] if make is MalformClassifier else KEYS)
+    assert {name: vars(component)[name] for name in parameters} == parameters
+    assert all(name.endswith("_") or name.startswith("_") for name in set(vars(component)) - set(parameters))
 
 
 def test_character_ngrams_survive_typos_and_missing_letters():
