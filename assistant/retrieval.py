@@ -350,8 +350,9 @@ def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str
         counts[entry.id] = Counter({w: n / len(questions) for w, n in words.items()})
         spread.update(words.keys())
     total = len(kb.entries)
+    # Ties are broken by the word itself: the counts come from sets, whose order changes from one process to the next.
     return {eid: [w for w, _ in sorted(((w, share * math.log(total / spread[w])) for w, share in c.items()),
-                                       key=lambda item: -item[1])[:k]]
+                                       key=lambda item: (-item[1], item[0]))[:k]]
             for eid, c in counts.items()}
 
 
