@@ -357,7 +357,8 @@ def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str
 
 
 _COLUMNS = FEATURES[:8]  # the features scored per entry; the gaps, coverage and unknown follow from them
-_GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word", "clf")
+#: (feature, its gap feature): how far the candidate is from the best entry on that feature.
+_GAPS = tuple((name, f"{name}_gap") for name in ("q_word", "q_char", "q_fuzzy", "e_word", "clf"))
 
 
 @dataclass
@@ -505,19 +506,24 @@ class HybridRetriever:
         terms = query.content_terms
         unknown = self.vocabulary_.unknown_share(query)
         candidates = []
-        for i in order:
+        rows = np.array([columns[name][order] for name in _COLUMNS]).T.tolist()  # the candidates' columns at once
+        for i, row in zip(order.tolist(), rows, strict=True):
             entry_id = self.entry_ids_[i]
-            features = {name: float(columns[name][i]) for name in columns}
-            features.update({f"{name}_gap": features[name] - best[name] for name in _GAP_FEATURES})
+            features = dict(zip(_COLUMNS, row, strict=True))
+            features.update({gap: features[name] - best[name] for name, gap in _GAPS})
             features["coverage"] = (sum(t in self.entry_terms_[entry_id] for t in terms) / len(terms)) if terms else 0.0
             features["unknown"] = unknown
             features["answerable"] = answerable
             features["known_words"] = known_words
             candidates.append(Candidate(entry_id, features))
         best_by_lang: dict[str, list[PassageHit]] = {lang: [] for lang in LANGS}
+        wanted = 3 * len(LANGS)
         for i in np.argsort(-pscores, kind="stable").tolist():
             passage = self.passages_[self.p_word_.keys_[i]]
             found = best_by_lang.get(passage.lang)
             if found is not None and len(found) < 3:
                 found.append(PassageHit(passage, float(pscores[i])))
+                wanted -= 1
+                if not wanted:
+                    break
         return candidates, sorted((h for lang in LANGS for h in best_by_lang[lang]), key=lambda h: -h.score)
