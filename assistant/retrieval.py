@@ -74,10 +74,11 @@ class _KeyedRetriever:
     def _set_keys(self, keys: list[str]) -> None:
         self.keys_ = list(dict.fromkeys(keys))
         index = {k: i for i, k in enumerate(self.keys_)}
-        self._doc_key = np.array([index[k] for k in keys], dtype=int)
-        order = np.argsort(self._doc_key, kind="stable")
-        bounds = np.searchsorted(self._doc_key[order], np.arange(len(self.keys_) + 1))
-        self._key_docs = [order[a:b] for a, b in pairwise(bounds)]  # each key's texts
+        doc_key = np.array([index[k] for k in keys], dtype=int)
+        self._doc_order = np.argsort(doc_key, kind="stable")  # the texts grouped by key, in key order
+        bounds = np.searchsorted(doc_key[self._doc_order], np.arange(len(self.keys_) + 1))
+        self._key_starts = bounds[:-1]  # where each key's texts start in that order (every key has one)
+        self._key_docs = [self._doc_order[a:b] for a, b in pairwise(bounds)]  # each key's texts
 
     def _doc_scores(self, query: Query) -> np.ndarray:
         raise NotImplementedError
@@ -87,9 +88,8 @@ class _KeyedRetriever:
         return self._best_per_key(self._doc_scores(as_query(text, self.pipeline)))
 
     def _best_per_key(self, doc_scores: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(self.keys_))
-        np.maximum.at(out, self._doc_key, doc_scores)
-        return out
+        """Each key's best text score (never below 0), one contiguous segment of the grouped texts per key."""
+        return np.maximum(np.maximum.reduceat(doc_scores[self._doc_order], self._key_starts), 0.0)
 
     def query(self, text: str | Query, k: int = 5) -> list[Scored]:
         """The ``k`` best keys for ``text``, best first."""
