@@ -252,6 +252,87 @@ class EntryClassifier(_KeyedRetriever):
         """:meth:`scores` for a question already turned into its row of word and character features."""
         return self.model_(features)[self._columns]
 
+    def scores_among(self, features: SparseVector, keys: np.ndarray) -> np.ndarray:
+        """:meth:`scores_of`, at least for the key indices ``keys``: here every key (a probability needs them all)."""
+        return self.scores_of(features)
+
+
+class NeighbourClassifier(EntryClassifier):
+    """The entry classifier for a large FAQ: each entry's phrasings against those of its nearest entries.
+
+    The multinomial :class:`EntryClassifier` learns every entry against every other at once, so its fit grows with
+    entries x phrasings and its weights with entries x n-grams. This one fits one logistic regression per entry:
+    its phrasings against those of the ``neighbours`` entries whose phrasings are most alike (the cosine of the
+    entries' mean word TF-IDF rows), the entries it has to be told apart from, and keeps its ``max_weights``
+    largest weights. Its fit grows linearly with the entries, and a question is scored only for the candidate
+    entries (:meth:`scores_among`), at the same cost however large the FAQ. A score is that entry's own
+    probability (they do not sum to 1).
+    """
+
+    def __init__(self, C: float = 10.0, pipeline: TextPipeline = _PIPELINE,
+                 retrievers: tuple[WordTfidfRetriever, ...] | None = None, neighbours: int = 10,
+                 max_weights: int = 300):
+        super().__init__(C, pipeline, retrievers)
+        self.neighbours = neighbours
+        self.max_weights = max_weights
+
+    def fit(self, texts: list[str], keys: list[str]) -> NeighbourClassifier:
+        """Learn each key from its texts against its nearest keys' texts (at least two keys)."""
+        if len(set(keys)) < 2:
+            raise ValueError("the entry classifier needs at least two entries to tell apart")
+        self.retrievers_ = self.retrievers or (WordTfidfRetriever(self.pipeline).fit(texts, keys),
+                                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
+        features = sp.hstack([r.matrix_ for r in self.retrievers_], format="csr")
+        self._set_keys(keys)
+        nearest = self._nearest_keys()
+        rows, columns, weights, self.intercept_ = [], [], [], np.zeros(len(self.keys_))
+        for key, others in enumerate(nearest):
+            own = self._key_docs[key]
+            docs = np.concatenate([own, *(self._key_docs[k] for k in others)])
+            sub = features[docs]
+            used = np.unique(sub.indices)
+            labels = np.zeros(len(docs), dtype=int)
+            labels[: len(own)] = 1
+            model = LogisticRegression(C=self.C, solver="liblinear").fit(sub[:, used], labels)
+            coef = model.coef_[0]
+            kept = np.sort(np.argsort(-np.abs(coef), kind="stable")[: self.max_weights])
+            rows.append(np.full(len(kept), key))
+            columns.append(used[kept])
+            weights.append(coef[kept])
+            self.intercept_[key] = model.intercept_[0]
+        self.weights_ = sp.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(columns))),
+                                      shape=(len(self.keys_), features.shape[1]))
+        return self
+
+    def _nearest_keys(self, block: int = 1024) -> list[np.ndarray]:
+        """Each key's ``neighbours`` most similar other keys, by the cosine of their texts' mean word TF-IDF rows."""
+        words = self.retrievers_[0].matrix_
+        membership = sp.csr_matrix((np.ones(words.shape[0]), (np.concatenate(
+            [np.full(len(docs), k) for k, docs in enumerate(self._key_docs)]), np.concatenate(self._key_docs))),
+            shape=(len(self.keys_), words.shape[0]))
+        centroids = membership @ words
+        norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
+        centroids = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ centroids
+        k = min(self.neighbours, len(self.keys_) - 1)
+        nearest = []
+        for start in range(0, len(self.keys_), block):
+            similar = (centroids[start:start + block] @ centroids.T).toarray()
+            similar[np.arange(len(similar)), np.arange(start, start + len(similar))] = -np.inf  # not itself
+            top = np.argpartition(-similar, k - 1, axis=1)[:, :k]
+            nearest.extend(np.sort(row) for row in top)
+        return nearest
+
+    def scores_among(self, features: SparseVector, keys: np.ndarray) -> np.ndarray:
+        """Each of the key indices ``keys``'s probability for the question's row ``features``; 0 for the other keys."""
+        out = np.zeros(len(self.keys_))
+        x = features.dense(self.weights_.shape[1])
+        out[keys] = 1.0 / (1.0 + np.exp(-(self.weights_[keys] @ x + self.intercept_[keys])))
+        return out
+
+    def scores_of(self, features: SparseVector) -> np.ndarray:
+        """Every key's probability for the question's row ``features`` (each its own model's)."""
+        return self.scores_among(features, np.arange(len(self.keys_)))
+
 
 @dataclass
 class Candidate:
@@ -371,6 +452,8 @@ class HybridRetriever:
     TF-IDF scores are computed for every entry; fuzzy matching, the costliest per text, only for
     the ``shortlist`` entries that lead on the other prior features (every entry when there are
     fewer): the ``top_k`` come from them, since the fuzzy score can only add to an entry's prior.
+    Up to ``classifier_max_entries`` entries the entry classifier is an :class:`EntryClassifier`, beyond
+    that a :class:`NeighbourClassifier`.
     """
 
     fuzzy_scorer: str = "token_set_ratio"
@@ -390,10 +473,11 @@ class HybridRetriever:
         self.q_word_ = WordTfidfRetriever().fit(texts, keys)
         self.q_char_ = CharTfidfRetriever().fit(texts, keys)
         self.q_fuzzy_ = FuzzyRetriever(self.fuzzy_scorer).fit(texts, keys)
-        # The classifier's fit grows with entries x phrasings (and its weights with entries x n-grams);
-        # beyond ``classifier_max_entries`` it is left out and its features are 0.
-        fits = 2 <= len(kb.entries) <= self.classifier_max_entries
-        self.clf_ = EntryClassifier(retrievers=(self.q_word_, self.q_char_)).fit(texts, keys) if fits else None
+        # The multinomial classifier's fit grows with entries x phrasings (and its weights with entries x n-grams);
+        # beyond ``classifier_max_entries`` each entry is learnt against its nearest entries instead.
+        classifier = EntryClassifier if len(kb.entries) <= self.classifier_max_entries else NeighbourClassifier
+        self.clf_ = classifier(retrievers=(self.q_word_, self.q_char_)).fit(texts, keys) \
+            if len(kb.entries) >= 2 else None
         self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
         documents = [" ".join(t for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer))
                      for e in kb.entries]
@@ -496,12 +580,13 @@ class HybridRetriever:
         columns = {name: getattr(self, f"{name}_").scores_of(vectors[name])
                    for name in ("q_word", "q_char", "a_word", "e_word", "e_char")}
         columns["page"] = self._page_column(pscores) if self.passages_ else np.zeros(n)
-        columns["clf"] = self.clf_.scores_of(self.clf_.stack([vectors["q_word"], vectors["q_char"]])) if self.clf_ \
-            else np.zeros(n)
         columns["q_fuzzy"] = self._fuzzy_column(query, columns)
-        columns = {name: columns[name] for name in _COLUMNS}
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = np.argsort(-prior, kind="stable")[: self.top_k]
+        # The classifier is not part of the prior: it scores the candidates (every entry, for the multinomial one).
+        columns["clf"] = self.clf_.scores_among(self.clf_.stack([vectors["q_word"], vectors["q_char"]]), order) \
+            if self.clf_ else np.zeros(n)
+        columns = {name: columns[name] for name in _COLUMNS}
         best = {name: float(column.max()) for name, column in columns.items()}
         terms = query.content_terms
         unknown = self.vocabulary_.unknown_share(query)
