@@ -9,7 +9,6 @@ The same word lists serve the content tests that keep Nynorsk texts free of Bokm
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -56,21 +55,21 @@ def marker_counts(text: str) -> tuple[int, int]:
     return nb, nn
 
 
-@dataclass
 class MalformClassifier:
-    """Classifies text as ``nb`` or ``nn``: marker words first, character n-grams second."""
+    """Classifies text as ``nb`` or ``nn``: marker words first, character n-grams second.
 
-    model: Pipeline | None = field(default=None, repr=False)
+    Unfitted, it decides by marker words alone; ``fit`` adds the n-gram model (``model_``).
+    """
 
     def fit(self, texts: list[str], langs: list[str]) -> MalformClassifier:
         """Train the n-gram fallback on labelled texts (the FAQ's phrasings and answers)."""
-        self.model = make_pipeline(
+        self.model_: Pipeline = make_pipeline(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                             preprocessor=normalize),
             LogisticRegression(max_iter=2000, C=4.0),
         )
-        self.model.fit(texts, langs)
-        vectorizer, model = self.model.steps[0][1], self.model.steps[-1][1]
+        self.model_.fit(texts, langs)
+        vectorizer, model = self.model_.steps[0][1], self.model_.steps[-1][1]
         self._fast = (TermSpace(vectorizer), vectorizer.ngram_range, LinearProbabilities(model))
         return self
 
@@ -92,7 +91,7 @@ class MalformClassifier:
         words = analyse(text).words
         if prior is not None and len(words) < 4:
             return prior
-        if self.model is None or not words:
+        if not hasattr(self, "model_") or not words:
             return default
         proba = self.probabilities(text)
         if abs(proba.get("nn", 0.0) - 0.5) < 0.15:

@@ -54,6 +54,9 @@ FEATURES = ("q_word", "q_char", "q_fuzzy", "a_word", "e_word", "e_char", "page",
 QUESTION_FEATURES = ("answerable", "known_words")
 
 
+_PIPELINE = TextPipeline()  # the default text pipeline (frozen, so one instance serves as every default)
+
+
 @dataclass(frozen=True)
 class Scored:
     """A key (entry or passage id) with a score in [0, 1]."""
@@ -66,18 +69,16 @@ class _KeyedRetriever:
     """Shared machinery: texts grouped by key, scores aggregated per key by their maximum."""
 
     pipeline: TextPipeline
-
-    def __init__(self) -> None:
-        self.keys_: list[str] = []
-        self._doc_key: np.ndarray = np.zeros(0, dtype=int)
+    keys_: list[str]
 
     def _set_keys(self, keys: list[str]) -> None:
         self.keys_ = list(dict.fromkeys(keys))
         index = {k: i for i, k in enumerate(self.keys_)}
-        self._doc_key = np.array([index[k] for k in keys], dtype=int)
-        order = np.argsort(self._doc_key, kind="stable")
-        bounds = np.searchsorted(self._doc_key[order], np.arange(len(self.keys_) + 1))
-        self._key_docs = [order[a:b] for a, b in pairwise(bounds)]  # each key's texts
+        doc_key = np.array([index[k] for k in keys], dtype=int)
+        self._doc_order = np.argsort(doc_key, kind="stable")  # the texts grouped by key, in key order
+        bounds = np.searchsorted(doc_key[self._doc_order], np.arange(len(self.keys_) + 1))
+        self._key_starts = bounds[:-1]  # where each key's texts start in that order (every key has one)
+        self._key_docs = [self._doc_order[a:b] for a, b in pairwise(bounds)]  # each key's texts
 
     def _doc_scores(self, query: Query) -> np.ndarray:
         raise NotImplementedError
@@ -87,9 +88,8 @@ class _KeyedRetriever:
         return self._best_per_key(self._doc_scores(as_query(text, self.pipeline)))
 
     def _best_per_key(self, doc_scores: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(self.keys_))
-        np.maximum.at(out, self._doc_key, doc_scores)
-        return out
+        """Each key's best text score (never below 0), one contiguous segment of the grouped texts per key."""
+        return np.maximum(np.maximum.reduceat(doc_scores[self._doc_order], self._key_starts), 0.0)
 
     def query(self, text: str | Query, k: int = 5) -> list[Scored]:
         """The ``k`` best keys for ``text``, best first."""
@@ -118,17 +118,23 @@ def char_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (2, 5
 
 
 class WordTfidfRetriever(_KeyedRetriever):
-    """TF-IDF over stemmed content words (spelling-mapped, ASCII-folded), unigrams and bigrams."""
+    """TF-IDF over stemmed content words (spelling-mapped, ASCII-folded), unigrams and bigrams.
 
-    def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (1, 2)):
-        super().__init__()
-        self.pipeline = pipeline or TextPipeline()
-        self.vectorizer = word_vectorizer(self.pipeline, ngram_range)
+    The constructor only stores its parameters; ``fit`` makes and fits the vectoriser (``vectorizer_``).
+    """
+
+    def __init__(self, pipeline: TextPipeline = _PIPELINE, ngram_range: tuple[int, int] = (1, 2)):
+        self.pipeline = pipeline
+        self.ngram_range = ngram_range
+
+    def _vectorizer(self) -> TfidfVectorizer:
+        return word_vectorizer(self.pipeline, self.ngram_range)
 
     def fit(self, texts: list[str], keys: list[str]) -> WordTfidfRetriever:
         """Index ``texts``, each belonging to the key at the same position."""
-        self.postings_ = Postings(self.vectorizer.fit_transform(texts))
-        self.space_ = TermSpace(self.vectorizer)
+        self.vectorizer_ = self._vectorizer()
+        self.postings_ = Postings(self.vectorizer_.fit_transform(texts))
+        self.space_ = TermSpace(self.vectorizer_)
         self._set_keys(keys)
         return self
 
@@ -139,7 +145,7 @@ class WordTfidfRetriever(_KeyedRetriever):
 
     def grams(self, query: Query) -> list[str]:
         """The n-grams this retriever's vectoriser makes of the analysed ``query``."""
-        return word_ngrams(query.terms, self.vectorizer.ngram_range)
+        return word_ngrams(query.terms, self.ngram_range)
 
     def vector(self, text: str | Query) -> SparseVector:
         """``text`` as a TF-IDF row over this retriever's vocabulary."""
@@ -156,23 +162,23 @@ class WordTfidfRetriever(_KeyedRetriever):
 class CharTfidfRetriever(WordTfidfRetriever):
     """TF-IDF over character n-grams of the content words: robust to typos and missing æøå."""
 
-    def __init__(self, pipeline: TextPipeline | None = None, ngram_range: tuple[int, int] = (2, 5)):
-        _KeyedRetriever.__init__(self)
-        self.pipeline = pipeline or TextPipeline()
-        self.vectorizer = char_vectorizer(self.pipeline, ngram_range)
+    def __init__(self, pipeline: TextPipeline = _PIPELINE, ngram_range: tuple[int, int] = (2, 5)):
+        super().__init__(pipeline, ngram_range)
+
+    def _vectorizer(self) -> TfidfVectorizer:
+        return char_vectorizer(self.pipeline, self.ngram_range)
 
     def grams(self, query: Query) -> list[str]:
         """The character n-grams of the analysed ``query``'s content words."""
-        return char_wb_ngrams(query.content, self.vectorizer.ngram_range)
+        return char_wb_ngrams(query.content, self.ngram_range)
 
 
 class FuzzyRetriever(_KeyedRetriever):
     """rapidfuzz string similarity over the canonical content words, scaled to [0, 1]."""
 
-    def __init__(self, scorer: str = "token_set_ratio", pipeline: TextPipeline | None = None):
-        super().__init__()
-        self.pipeline = pipeline or TextPipeline()
+    def __init__(self, scorer: str = "token_set_ratio", pipeline: TextPipeline = _PIPELINE):
         self.scorer = scorer
+        self.pipeline = pipeline
 
     def fit(self, texts: list[str], keys: list[str]) -> FuzzyRetriever:
         """Keep the canonical form of every text for matching."""
@@ -206,23 +212,21 @@ class EntryClassifier(_KeyedRetriever):
     probability per entry is one of the ranking features.
     """
 
-    def __init__(self, C: float = 10.0, pipeline: TextPipeline | None = None,
+    def __init__(self, C: float = 10.0, pipeline: TextPipeline = _PIPELINE,
                  retrievers: tuple[WordTfidfRetriever, ...] | None = None):
         """``retrievers``: word and character TF-IDF retrievers already fitted on the same texts (the hybrid
-        retriever's), so a question is turned into features once for both; None fits its own."""
-        super().__init__()
+        retriever's), so a question is turned into features once for both; None fits its own (``retrievers_``)."""
         self.C = C
-        self.pipeline = pipeline or TextPipeline()
+        self.pipeline = pipeline
         self.retrievers = retrievers
 
     def fit(self, texts: list[str], keys: list[str]) -> EntryClassifier:
         """Learn each key from its texts (at least two keys)."""
         if len(set(keys)) < 2:
             raise ValueError("the entry classifier needs at least two entries to tell apart")
-        if self.retrievers is None:
-            self.retrievers = (WordTfidfRetriever(self.pipeline).fit(texts, keys),
-                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
-        features = sp.hstack([r.matrix_ for r in self.retrievers], format="csr")
+        self.retrievers_ = self.retrievers or (WordTfidfRetriever(self.pipeline).fit(texts, keys),
+                                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
+        features = sp.hstack([r.matrix_ for r in self.retrievers_], format="csr")
         model = LogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
         self._set_keys(keys)
         classes = {str(k): i for i, k in enumerate(model.classes_)}
@@ -233,11 +237,11 @@ class EntryClassifier(_KeyedRetriever):
     def vector(self, text: str | Query) -> SparseVector:
         """``text`` as its row of word and character features."""
         query = as_query(text, self.pipeline)
-        return self.stack([r.vector(query) for r in self.retrievers])
+        return self.stack([r.vector(query) for r in self.retrievers_])
 
     def stack(self, vectors: list[SparseVector]) -> SparseVector:
         """The rows of the word and character retrievers (in order) as one row of this classifier's features."""
-        offsets = np.cumsum([0, *(r.space_.size for r in self.retrievers[:-1])])
+        offsets = np.cumsum([0, *(r.space_.size for r in self.retrievers_[:-1])])
         return SparseVector.concat(v.shifted(int(o)) for v, o in zip(vectors, offsets, strict=True))
 
     def scores(self, text: str | Query) -> np.ndarray:
@@ -247,6 +251,87 @@ class EntryClassifier(_KeyedRetriever):
     def scores_of(self, features: SparseVector) -> np.ndarray:
         """:meth:`scores` for a question already turned into its row of word and character features."""
         return self.model_(features)[self._columns]
+
+    def scores_among(self, features: SparseVector, keys: np.ndarray) -> np.ndarray:
+        """:meth:`scores_of`, at least for the key indices ``keys``: here every key (a probability needs them all)."""
+        return self.scores_of(features)
+
+
+class NeighbourClassifier(EntryClassifier):
+    """The entry classifier for a large FAQ: each entry's phrasings against those of its nearest entries.
+
+    The multinomial :class:`EntryClassifier` learns every entry against every other at once, so its fit grows with
+    entries x phrasings and its weights with entries x n-grams. This one fits one logistic regression per entry:
+    its phrasings against those of the ``neighbours`` entries whose phrasings are most alike (the cosine of the
+    entries' mean word TF-IDF rows), the entries it has to be told apart from, and keeps its ``max_weights``
+    largest weights. Its fit grows linearly with the entries, and a question is scored only for the candidate
+    entries (:meth:`scores_among`), at the same cost however large the FAQ. A score is that entry's own
+    probability (they do not sum to 1).
+    """
+
+    def __init__(self, C: float = 10.0, pipeline: TextPipeline = _PIPELINE,
+                 retrievers: tuple[WordTfidfRetriever, ...] | None = None, neighbours: int = 10,
+                 max_weights: int = 300):
+        super().__init__(C, pipeline, retrievers)
+        self.neighbours = neighbours
+        self.max_weights = max_weights
+
+    def fit(self, texts: list[str], keys: list[str]) -> NeighbourClassifier:
+        """Learn each key from its texts against its nearest keys' texts (at least two keys)."""
+        if len(set(keys)) < 2:
+            raise ValueError("the entry classifier needs at least two entries to tell apart")
+        self.retrievers_ = self.retrievers or (WordTfidfRetriever(self.pipeline).fit(texts, keys),
+                                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
+        features = sp.hstack([r.matrix_ for r in self.retrievers_], format="csr")
+        self._set_keys(keys)
+        nearest = self._nearest_keys()
+        rows, columns, weights, self.intercept_ = [], [], [], np.zeros(len(self.keys_))
+        for key, others in enumerate(nearest):
+            own = self._key_docs[key]
+            docs = np.concatenate([own, *(self._key_docs[k] for k in others)])
+            sub = features[docs]
+            used = np.unique(sub.indices)
+            labels = np.zeros(len(docs), dtype=int)
+            labels[: len(own)] = 1
+            model = LogisticRegression(C=self.C, solver="liblinear").fit(sub[:, used], labels)
+            coef = model.coef_[0]
+            kept = np.sort(np.argsort(-np.abs(coef), kind="stable")[: self.max_weights])
+            rows.append(np.full(len(kept), key))
+            columns.append(used[kept])
+            weights.append(coef[kept])
+            self.intercept_[key] = model.intercept_[0]
+        self.weights_ = sp.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(columns))),
+                                      shape=(len(self.keys_), features.shape[1]))
+        return self
+
+    def _nearest_keys(self, block: int = 1024) -> list[np.ndarray]:
+        """Each key's ``neighbours`` most similar other keys, by the cosine of their texts' mean word TF-IDF rows."""
+        words = self.retrievers_[0].matrix_
+        membership = sp.csr_matrix((np.ones(words.shape[0]), (np.concatenate(
+            [np.full(len(docs), k) for k, docs in enumerate(self._key_docs)]), np.concatenate(self._key_docs))),
+            shape=(len(self.keys_), words.shape[0]))
+        centroids = membership @ words
+        norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
+        centroids = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ centroids
+        k = min(self.neighbours, len(self.keys_) - 1)
+        nearest = []
+        for start in range(0, len(self.keys_), block):
+            similar = (centroids[start:start + block] @ centroids.T).toarray()
+            similar[np.arange(len(similar)), np.arange(start, start + len(similar))] = -np.inf  # not itself
+            top = np.argpartition(-similar, k - 1, axis=1)[:, :k]
+            nearest.extend(np.sort(row) for row in top)
+        return nearest
+
+    def scores_among(self, features: SparseVector, keys: np.ndarray) -> np.ndarray:
+        """Each of the key indices ``keys``'s probability for the question's row ``features``; 0 for the other keys."""
+        out = np.zeros(len(self.keys_))
+        x = features.dense(self.weights_.shape[1])
+        out[keys] = 1.0 / (1.0 + np.exp(-(self.weights_[keys] @ x + self.intercept_[keys])))
+        return out
+
+    def scores_of(self, features: SparseVector) -> np.ndarray:
+        """Every key's probability for the question's row ``features`` (each its own model's)."""
+        return self.scores_among(features, np.arange(len(self.keys_)))
 
 
 @dataclass
@@ -264,6 +349,32 @@ class PassageHit:
 
     passage: Passage
     score: float
+
+
+class Answerability:
+    """A fitted :class:`AnswerabilityModel` (``model_``) whose probability skips scikit-learn's input checks.
+
+    The same number as ``model.probability(text)`` (to float rounding): its word and character TF-IDF rows made
+    from the question's analysis (:mod:`assistant.query`) with the fitted vocabularies, its logistic regression
+    applied to their coefficients.
+    """
+
+    def __init__(self, model: AnswerabilityModel):
+        self.model_ = model
+        self.word_ = TermSpace(model.word_)
+        self.word_range_ = model.word_.ngram_range
+        self.char_ = TermSpace(model.char_)
+        self.char_range_ = model.char_.ngram_range
+        self.proba_ = LinearProbabilities(model.model_)
+        self.in_scope_ = int(np.flatnonzero(model.model_.classes_ == 1)[0])
+
+    def probability(self, text: str | Query) -> float:
+        """The probability that ``text`` is about forsøksordningen."""
+        query = as_query(text, self.model_.pipeline)
+        vector = SparseVector.concat([self.word_.vector(word_ngrams(query.terms, self.word_range_)),
+                                      self.char_.vector(char_wb_ngrams(query.canonical, self.char_range_))
+                                      .shifted(self.word_.size)])
+        return float(self.proba_(vector)[self.in_scope_])
 
 
 def content_terms(pipeline: TextPipeline, text: str | Query) -> list[str]:
@@ -320,13 +431,15 @@ def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str
         counts[entry.id] = Counter({w: n / len(questions) for w, n in words.items()})
         spread.update(words.keys())
     total = len(kb.entries)
+    # Ties are broken by the word itself: the counts come from sets, whose order changes from one process to the next.
     return {eid: [w for w, _ in sorted(((w, share * math.log(total / spread[w])) for w, share in c.items()),
-                                       key=lambda item: -item[1])[:k]]
+                                       key=lambda item: (-item[1], item[0]))[:k]]
             for eid, c in counts.items()}
 
 
 _COLUMNS = FEATURES[:8]  # the features scored per entry; the gaps, coverage and unknown follow from them
-_GAP_FEATURES = ("q_word", "q_char", "q_fuzzy", "e_word", "clf")
+#: (feature, its gap feature): how far the candidate is from the best entry on that feature.
+_GAPS = tuple((name, f"{name}_gap") for name in ("q_word", "q_char", "q_fuzzy", "e_word", "clf"))
 
 
 @dataclass
@@ -339,6 +452,8 @@ class HybridRetriever:
     TF-IDF scores are computed for every entry; fuzzy matching, the costliest per text, only for
     the ``shortlist`` entries that lead on the other prior features (every entry when there are
     fewer): the ``top_k`` come from them, since the fuzzy score can only add to an entry's prior.
+    Up to ``classifier_max_entries`` entries the entry classifier is an :class:`EntryClassifier`, beyond
+    that a :class:`NeighbourClassifier`.
     """
 
     fuzzy_scorer: str = "token_set_ratio"
@@ -358,10 +473,11 @@ class HybridRetriever:
         self.q_word_ = WordTfidfRetriever().fit(texts, keys)
         self.q_char_ = CharTfidfRetriever().fit(texts, keys)
         self.q_fuzzy_ = FuzzyRetriever(self.fuzzy_scorer).fit(texts, keys)
-        # The classifier's fit grows with entries x phrasings (and its weights with entries x n-grams);
-        # beyond ``classifier_max_entries`` it is left out and its features are 0.
-        fits = 2 <= len(kb.entries) <= self.classifier_max_entries
-        self.clf_ = EntryClassifier(retrievers=(self.q_word_, self.q_char_)).fit(texts, keys) if fits else None
+        # The multinomial classifier's fit grows with entries x phrasings (and its weights with entries x n-grams);
+        # beyond ``classifier_max_entries`` each entry is learnt against its nearest entries instead.
+        classifier = EntryClassifier if len(kb.entries) <= self.classifier_max_entries else NeighbourClassifier
+        self.clf_ = classifier(retrievers=(self.q_word_, self.q_char_)).fit(texts, keys) \
+            if len(kb.entries) >= 2 else None
         self.a_word_ = WordTfidfRetriever().fit(answers, answer_keys)
         documents = [" ".join(t for lang in LANGS for t in (*e.part(lang).questions, e.part(lang).answer))
                      for e in kb.entries]
@@ -378,7 +494,7 @@ class HybridRetriever:
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
         self.speller_ = SpellingCorrector().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
-        self.answerability_ = AnswerabilityModel().fit(texts, out_of_scope_questions() + junk_examples())
+        self.answerability_ = Answerability(AnswerabilityModel().fit(texts, out_of_scope_questions() + junk_examples()))
         self.passages_ = {p.id: p for p in passages}
         if passages:
             ptexts = [f"{p.heading}. {p.text}" for p in passages]
@@ -397,7 +513,7 @@ class HybridRetriever:
         for name in ("q_word", "a_word", "e_word", "p_word", "q_char", "e_char", "p_char"):
             retriever = getattr(self, f"{name}_", None)
             if retriever is not None:
-                key = (type(retriever), retriever.pipeline, retriever.vectorizer.ngram_range)
+                key = (type(retriever), retriever.pipeline, retriever.ngram_range)
                 groups.setdefault(key, []).append(name)
         self._gram_groups = [(names, getattr(self, f"{names[0]}_"),
                               SharedGrams([getattr(self, f"{n}_").space_ for n in names])) for names in groups.values()]
@@ -456,38 +572,43 @@ class HybridRetriever:
         has (``known_words``) are added to every candidate.
         """
         known_words = float(self.speller_.known_words(text))
-        text = self.speller_.correct(text)
-        answerable = self.answerability_.probability(text)
-        query = self._analysed(text)
+        query = self._analysed(self.speller_.correct(text))
+        answerable = self.answerability_.probability(query)
         n = len(self.entry_ids_)
         vectors = self.vectors(query)
         pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)
         columns = {name: getattr(self, f"{name}_").scores_of(vectors[name])
                    for name in ("q_word", "q_char", "a_word", "e_word", "e_char")}
         columns["page"] = self._page_column(pscores) if self.passages_ else np.zeros(n)
-        columns["clf"] = self.clf_.scores_of(self.clf_.stack([vectors["q_word"], vectors["q_char"]])) if self.clf_ \
-            else np.zeros(n)
         columns["q_fuzzy"] = self._fuzzy_column(query, columns)
-        columns = {name: columns[name] for name in _COLUMNS}
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = np.argsort(-prior, kind="stable")[: self.top_k]
+        # The classifier is not part of the prior: it scores the candidates (every entry, for the multinomial one).
+        columns["clf"] = self.clf_.scores_among(self.clf_.stack([vectors["q_word"], vectors["q_char"]]), order) \
+            if self.clf_ else np.zeros(n)
+        columns = {name: columns[name] for name in _COLUMNS}
         best = {name: float(column.max()) for name, column in columns.items()}
         terms = query.content_terms
         unknown = self.vocabulary_.unknown_share(query)
         candidates = []
-        for i in order:
+        rows = np.array([columns[name][order] for name in _COLUMNS]).T.tolist()  # the candidates' columns at once
+        for i, row in zip(order.tolist(), rows, strict=True):
             entry_id = self.entry_ids_[i]
-            features = {name: float(columns[name][i]) for name in columns}
-            features.update({f"{name}_gap": features[name] - best[name] for name in _GAP_FEATURES})
+            features = dict(zip(_COLUMNS, row, strict=True))
+            features.update({gap: features[name] - best[name] for name, gap in _GAPS})
             features["coverage"] = (sum(t in self.entry_terms_[entry_id] for t in terms) / len(terms)) if terms else 0.0
             features["unknown"] = unknown
             features["answerable"] = answerable
             features["known_words"] = known_words
             candidates.append(Candidate(entry_id, features))
         best_by_lang: dict[str, list[PassageHit]] = {lang: [] for lang in LANGS}
+        wanted = 3 * len(LANGS)
         for i in np.argsort(-pscores, kind="stable").tolist():
             passage = self.passages_[self.p_word_.keys_[i]]
             found = best_by_lang.get(passage.lang)
             if found is not None and len(found) < 3:
                 found.append(PassageHit(passage, float(pscores[i])))
+                wanted -= 1
+                if not wanted:
+                    break
         return candidates, sorted((h for lang in LANGS for h in best_by_lang[lang]), key=lambda h: -h.score)

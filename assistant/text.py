@@ -97,6 +97,7 @@ def prefix_map() -> tuple[tuple[str, str], ...]:
     return tuple((_folded(s[:-1]), _folded(t)) for s, t in pairs if s.endswith("*"))
 
 
+@lru_cache(maxsize=50_000)
 def _respell(token: str) -> str:
     for prefix, target in prefix_map():
         if token.startswith(prefix) and len(token) > len(prefix):
@@ -131,6 +132,12 @@ def stem(token: str) -> str:
     return _stemmer().stem(token)
 
 
+@lru_cache(maxsize=50_000)
+def _canonical_tokens(text: str) -> tuple[str, ...]:
+    """:meth:`TextPipeline.canonical_tokens`, cached: building the index analyses each text for several models."""
+    return tuple(apply_spelling(tokenize(fold_ascii(normalize(text)))))
+
+
 @dataclass(frozen=True)
 class TextPipeline:
     """Turns raw text into the token streams the retrievers index.
@@ -144,7 +151,7 @@ class TextPipeline:
 
     def canonical_tokens(self, text: str) -> list[str]:
         """Normalised, ASCII-folded, spelling-mapped tokens, stop words kept."""
-        return apply_spelling(tokenize(fold_ascii(normalize(text))))
+        return list(_canonical_tokens(text))
 
     def canonical(self, text: str) -> str:
         """The canonical tokens joined by spaces."""
@@ -153,5 +160,5 @@ class TextPipeline:
     def terms(self, text: str) -> list[str]:
         """Stemmed content terms: canonical tokens without stop words, stemmed."""
         drop = stopwords() | self.extra_stopwords if self.drop_stopwords else frozenset()
-        kept = [stem(tok) for tok in self.canonical_tokens(text) if tok not in drop]
-        return kept or [stem(tok) for tok in self.canonical_tokens(text)]
+        tokens = _canonical_tokens(text)
+        return [stem(tok) for tok in tokens if tok not in drop] or [stem(tok) for tok in tokens]

@@ -51,6 +51,9 @@ def multiplied_root(source: Path, target: Path, factor: int) -> None:
     shutil.copytree(source / "corpus", target / "corpus")
     (target / "faq").mkdir()
     for path in sorted((source / "faq").glob("*.yaml")):
+        if path.name.startswith("_"):  # content settings (faq/_meta.yaml), not an entry
+            shutil.copy(path, target / "faq" / path.name)
+            continue
         entry = yaml.safe_load(path.read_text(encoding="utf-8"))
         for n in range(factor):
             copy = yaml.safe_load(yaml.safe_dump(entry))

@@ -1,10 +1,13 @@
+import numpy as np
 import pytest
 
+from assistant.malform import MalformClassifier
 from assistant.retrieval import (
     CharTfidfRetriever,
     EntryClassifier,
     FuzzyRetriever,
     HybridRetriever,
+    NeighbourClassifier,
     WordTfidfRetriever,
 )
 
@@ -21,6 +24,18 @@ def test_each_retriever_finds_the_right_key_alone(retriever):
     assert retriever.query("søknadsfrist", k=1)[0].key == "frist"
     scores = retriever.scores("tilskudd til kommunen")
     assert scores.shape == (4,) and 0 <= scores.min() and scores.max() <= 1.0 + 1e-9
+
+
+@pytest.mark.parametrize("make", [WordTfidfRetriever, CharTfidfRetriever, FuzzyRetriever, EntryClassifier,
+                                  NeighbourClassifier, MalformClassifier])
+def test_components_follow_scikit_learns_conventions(make):
+    """The constructor stores its parameters only; fitting adds state ending in ``_`` and changes no parameter."""
+    component = make()
+    parameters = dict(vars(component))
+    assert not [name for name in parameters if name.endswith("_") or name.startswith("_")]
+    component.fit(TEXTS, ["nb", "nn", "nb", "nb", "nb"] if make is MalformClassifier else KEYS)
+    assert {name: vars(component)[name] for name in parameters} == parameters
+    assert all(name.endswith("_") or name.startswith("_") for name in set(vars(component)) - set(parameters))
 
 
 def test_character_ngrams_survive_typos_and_missing_letters():
@@ -63,9 +78,17 @@ def test_entry_classifier_needs_two_entries():
         EntryClassifier().fit(["Hvem kan søke?", "hvem søker"], ["hvem", "hvem"])
 
 
-def test_beyond_its_size_limit_the_classifier_is_left_out_and_its_features_are_zero(index):
+def test_beyond_its_size_limit_each_entry_is_learnt_against_its_nearest_entries(index):
     retriever = HybridRetriever(classifier_max_entries=len(index.kb.entries) - 1).fit(index.kb)
-    assert retriever.clf_ is None and index.retriever.clf_ is not None
+    assert isinstance(retriever.clf_, NeighbourClassifier) and not isinstance(index.retriever.clf_, NeighbourClassifier)
+    assert retriever.clf_.weights_.getnnz(axis=1).max() <= retriever.clf_.max_weights
     candidates, _ = retriever.candidates("Kor lenge kan eit forsøk vare?")
-    assert all(c.features["clf"] == 0.0 == c.features["clf_gap"] for c in candidates)
-    assert "varighet" in [c.id for c in candidates[:3]]
+    best = max(candidates, key=lambda c: c.features["clf"])
+    assert best.id == "varighet" and best.features["clf"] > 0.5 and best.features["clf_gap"] == 0.0
+
+
+def test_the_neighbour_classifier_tells_near_neighbours_apart():
+    classifier = NeighbourClassifier().fit(NEAR, NEAR_KEYS)  # each entry against the two others
+    assert classifier.query("hvor mange år kan det forlenges", k=1)[0].key == "forlengelse"
+    scores = classifier.scores_among(classifier.vector("søknadsfrist"), np.array([2]))
+    assert scores[2] > 0.5 and scores[0] == scores[1] == 0.0

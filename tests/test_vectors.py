@@ -30,7 +30,7 @@ def test_char_and_word_ngrams_are_scikit_learns():
 def test_question_vectors_and_scores_equal_the_vectoriser_and_the_matrix_product(make):
     retriever = make().fit(TEXTS, [str(i) for i in range(len(TEXTS))])
     for question in QUESTIONS:
-        expected = retriever.vectorizer.transform([question])
+        expected = retriever.vectorizer_.transform([question])
         ours = retriever.vector(question)
         np.testing.assert_allclose(ours.dense(expected.shape[1]), expected.toarray()[0], atol=1e-12)
         products = (retriever.matrix_ @ expected.T).toarray().ravel()
@@ -69,15 +69,23 @@ def test_intent_and_malform_probabilities_equal_predict_proba(index):
         expected = index.intents.model_.predict_proba([question])[0]
         np.testing.assert_allclose(index.intents.probabilities(question), expected, atol=1e-12)
         proba = index.malform.probabilities(question)
-        expected = dict(zip(index.malform.model.classes_, index.malform.model.predict_proba([question])[0],
+        expected = dict(zip(index.malform.model_.classes_, index.malform.model_.predict_proba([question])[0],
                             strict=True))
         assert proba == pytest.approx(expected, abs=1e-12)
+
+
+def test_answerability_equals_its_models_probability(index):
+    answerability = index.retriever.answerability_
+    for question in QUESTIONS + TEXTS + ["når blir søpla hentet", "qwerty", "1", ""]:
+        assert answerability.probability(question) == pytest.approx(answerability.model_.probability(question),
+                                                                    abs=1e-12)
+        assert answerability.probability(analyse(question)) == answerability.probability(question)
 
 
 def test_the_entry_classifier_equals_its_model(index):
     classifier = index.retriever.clf_
     for question in QUESTIONS:
-        features = sp.hstack([r.vectorizer.transform([question]) for r in classifier.retrievers], format="csr")
+        features = sp.hstack([r.vectorizer_.transform([question]) for r in classifier.retrievers_], format="csr")
         logits = features @ classifier.model_.weights + classifier.model_.intercept
         expected = np.exp(logits - logits.max())
         expected = (expected / expected.sum())[0][classifier._columns]
