@@ -3,7 +3,7 @@
 One change at a time (a file lock in the build folder, shared by every worker on the host):
 
 1. the content (``faq/``, ``corpus/``, ``eval/``) is copied to a staging folder and the change applied there;
-2. the loader's checks and the content rules (:mod:`.validation`) run on the staged content;
+2. the loader's checks and the content rules (:mod:`assistant.rules`) run on the staged content;
 3. the index is rebuilt from it, and the cross-validated development-set evaluation of the new index is
    compared with the current index's on the *same* questions and folds (the new development set, graded
    by the current retriever), so the difference is the change's and not the folds';
@@ -46,9 +46,9 @@ from ..dialogue import Assistant
 from ..evaluation import DevQuestion, Prediction, cross_validate, load_devset, split_metrics
 from ..index import Index, Settings, build_index, content_hash, save_index
 from ..knowledge import KnowledgeBase, Phrasing, Problem, ValidationError, check_knowledge
+from ..rules import entry_problems, id_problems, phrasing_problems
 from . import content
 from .store import EditorStore
-from .validation import entry_problems, id_problems, phrasing_problems
 
 log = logging.getLogger(__name__)
 

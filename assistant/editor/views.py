@@ -35,6 +35,7 @@ from ..dialogue import Assistant
 from ..evaluation import DevQuestion
 from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Phrasing, Source, load_knowledge
 from ..messages import error_for_status
+from ..rules import entry_problems, phrasing_problems
 from ..web import web_dir
 from . import charts, dashboard, export
 from .auth import check_csrf, csrf_token, log_in, log_out, logins_disabled, safe_next, session_editor
@@ -49,7 +50,6 @@ from .queue import (
     without_placeholders,
 )
 from .store import EditorStore
-from .validation import entry_problems, phrasing_problems
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
