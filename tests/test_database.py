@@ -253,6 +253,30 @@ def test_purge_if_due_runs_at_most_once_per_day(make_log):
     assert purge_if_due(log, 0) is None and purge_if_due(log, None) is None
 
 
+def test_one_thread_claims_the_days_purge(make_log):
+    log = make_log()
+    day = T0.date()
+    with ThreadPoolExecutor(8) as pool:
+        claims = list(pool.map(lambda _: log.claim_purge(day), range(32)))
+    assert claims.count(True) == 1 and log.purged_on == day
+    assert log.claim_purge(day + timedelta(days=1))
+
+
+def test_run_is_one_transaction_for_other_stores_on_the_log(make_log):
+    log = make_log()
+    record(log)
+    count = sa.select(sa.func.count()).select_from(sa.table("question_log"))
+
+    def delete_then_fail(connection: sa.Connection) -> None:
+        connection.execute(sa.text("DELETE FROM question_log"))
+        raise RuntimeError("half way")
+
+    with pytest.raises(RuntimeError):
+        log.run(delete_then_fail)
+    assert log.run(lambda connection: connection.execute(count).scalar_one()) == 1
+    with pytest.raises(LogUnavailable):
+        make_log(url=UNREACHABLE_PG).run(lambda connection: connection.execute(count).scalar_one())
+
 # --- failures and privacy ------------------------------------------------------------------------------
 
 def test_an_unreachable_database_raises_log_unavailable():
