@@ -52,6 +52,7 @@ from alembic.config import Config
 from sqlalchemy.pool import StaticPool
 
 from .config import DEFAULTS
+from .ids import HEX_ID
 from .masking import mask, mask_report
 from .spool import Spool, create_private, spool_name
 
@@ -63,7 +64,6 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The SQLite file in the instance folder when no ``DATABASE_URL`` is configured.
 DEFAULT_SQLITE_NAME = "questions.sqlite3"
-_REPLY_ID = re.compile(r"[0-9a-f]{32}")
 _MIGRATION_LOCK_KEY = 0x666F72736F6B  # PostgreSQL advisory lock taken while migrating ("forsok")
 #: Seconds to wait for a PostgreSQL connection unless the URL sets ``connect_timeout``.
 PG_CONNECT_TIMEOUT = 5
@@ -469,7 +469,7 @@ class QuestionLog:
         Later feedback on the same reply replaces earlier feedback. Raises :class:`LogUnavailable`
         when it could not be stored.
         """
-        if not isinstance(reply_id, str) or not _REPLY_ID.fullmatch(reply_id):
+        if not isinstance(reply_id, str) or not HEX_ID.fullmatch(reply_id):
             return False
         masked_comment = storable(mask(comment)).strip() or None if comment else None
         statement = (question_log.update().where(question_log.c.reply_id == reply_id)

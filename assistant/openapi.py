@@ -6,15 +6,22 @@ against it, so a change in behaviour that the document does not describe fails t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import __version__
+from .ids import HEX_ID, SESSION_ID
 
 #: What counts as blank in a question: Python's whitespace (str.isspace, as the assistant strips it) and the
 #: byte-order mark, a superset of JSON Schema's (ECMA) ``\s``, so the document and the API agree on "empty".
 BLANK_CLASS = "\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _anchored(pattern: re.Pattern[str]) -> str:
+    """``pattern`` as a JSON Schema pattern that, like the API's ``fullmatch``, must match the whole string."""
+    return f"^{pattern.pattern}$"
 
 
 def _error_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -61,7 +68,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                 "question": {"type": "string", "minLength": 1, "maxLength": max_question,
                              "pattern": f"[^{BLANK_CLASS}]",
                              "description": f"Spørsmålet, høyst {max_question} tegn (telt før normalisering)."},
-                "session": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{8,64}$",
+                "session": {"type": ["string", "null"], "pattern": _anchored(SESSION_ID),
                             "description": "Økt-id fra forrige svar, for å fortsette samtalen."},
                 "lang": {"enum": ["nb", "nn", None], "description": "Tving målform; ellers gjenkjennes den."},
                 "choice": {"enum": [*entry_ids, None],
@@ -104,7 +111,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                 "refer_to": {"enum": ["municipality", None],
                              "description": "«municipality»: spørsmålet gjelder kommunens egne tjenester, ikke "
                                             "forsøksordningen; nettstedet kan vise til kommunen."},
-                "reply_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$",
+                "reply_id": {"type": ["string", "null"], "pattern": _anchored(HEX_ID),
                              "description": "Id for tilbakemelding på dette svaret. Er databasen nede, står "
                                             "spørsmålet i kø til den svarer igjen; null bare når køen er full "
                                             "og spørsmålet ikke ble lagret."},
@@ -115,7 +122,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
             "additionalProperties": False,
             "required": ["reply_id", "helpful"],
             "properties": {
-                "reply_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                "reply_id": {"type": "string", "pattern": _anchored(HEX_ID)},
                 "helpful": {"type": "boolean"},
                 "comment": {"type": ["string", "null"], "maxLength": max_comment,
                             "description": "Valgfri kommentar; personopplysninger maskeres før lagring."},

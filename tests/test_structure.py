@@ -87,3 +87,12 @@ def test_the_package_has_no_import_cycle():
     assert "assistant.cli" in graph["assistant.__main__"]
     cycle = find_cycle(graph)
     assert cycle == [], "import cycle: " + " -> ".join(cycle)
+
+
+def test_id_shapes_are_defined_only_in_assistant_ids():
+    from assistant import ids
+
+    shapes = [ids.SESSION_ID.pattern, ids.HEX_ID.pattern, ids.ACCOUNT_NAME.pattern, "slugify"]
+    elsewhere = [(str(path.relative_to(PACKAGE)), shape) for path in sorted(PACKAGE.rglob("*.py"))
+                 if path.name != "ids.py" for shape in shapes if shape in path.read_text(encoding="utf-8")]
+    assert elsewhere == []

@@ -28,7 +28,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -44,6 +43,7 @@ from ..calibration import Example
 from ..database import LogUnavailable
 from ..dialogue import Assistant
 from ..evaluation import DevQuestion, Prediction, cross_validate, load_devset, split_metrics
+from ..ids import HEX_ID
 from ..index import Index, Settings, build_index, content_hash, save_index
 from ..knowledge import KnowledgeBase, Phrasing, Problem, ValidationError, check_knowledge
 from ..rules import entry_problems, id_problems, phrasing_problems
@@ -58,7 +58,6 @@ CONTENT_FOLDERS = ("faq", "corpus", "eval")
 STALE_SECONDS = 30 * 60
 #: Job files are kept this long, for the links in editors' browser history.
 KEEP_SECONDS = 30 * 24 * 3600
-_JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ class JobStore:
 
     def path(self, job_id: str) -> Path:
         """The file of job ``job_id``."""
-        if not _JOB_ID.fullmatch(job_id):
+        if not HEX_ID.fullmatch(job_id):
             raise ValueError("invalid job id")
         return self.folder / f"{job_id}.json"
 

@@ -12,7 +12,6 @@ question log itself.
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,9 +21,8 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import QuestionLog, UTCDateTime, metadata
+from ..ids import ACCOUNT_NAME
 
-#: An account name: lower-case letters, digits, dot, hyphen, underscore; 2-40 characters.
-NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 10
 #: Checked against when a name is unknown, so a login takes as long for unknown names as for known ones.
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
@@ -70,7 +68,7 @@ class Account:
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid account name; :class:`AccountError` otherwise."""
-    if not isinstance(name, str) or not NAME.fullmatch(name):
+    if not isinstance(name, str) or not ACCOUNT_NAME.fullmatch(name):
         raise AccountError("Navnet må være 2–40 tegn: små bokstaver a–z, sifre, punktum, bindestrek eller understrek.")
     return name
 
@@ -126,7 +124,8 @@ class EditorStore:
     def authenticate(self, name: str, password: str) -> Account | None:
         """The account when ``password`` is right for ``name``; None otherwise (same work either way)."""
         statement = sa.select(editor_account).where(editor_account.c.name == name)
-        row = self.log.run(lambda connection: connection.execute(statement).first()) if NAME.fullmatch(name) else None
+        known = ACCOUNT_NAME.fullmatch(name)
+        row = self.log.run(lambda connection: connection.execute(statement).first()) if known else None
         good = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
         return _account(row) if row and good else None
 
