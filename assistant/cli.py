@@ -1,4 +1,5 @@
-"""The command line: ``python -m assistant ask|export|content|confusion|purge|editor``, over the web app's code."""
+"""The command line: ``python -m assistant ask|export|content|confusion|purge|editor|settings``, over the web
+app's code."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .app import configured_flask
-from .config import content_root
+from .config import content_root, settings_table
 from .confusion import format_confusions, held_out_confusions
 from .database import LogUnavailable, open_log
 from .dialogue import Assistant, open_assistant
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove = editor_sub.add_parser("remove", help="slett en redaktørkonto (alle innloggingene avsluttes)")
     remove.add_argument("name", help="kontonavnet")
     editor_sub.add_parser("list", help="vis redaktørkontoene")
+    sub.add_parser("settings", help="innstillingene (navn, miljøvariabel, standard, betydning) som Markdown-tabell")
     return parser
 
 
@@ -224,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.root = (args.root or content_root()).resolve()
     try:
+        if args.command == "settings":
+            print(settings_table())
+            return 0
         if args.command == "export":
             return _export(args)
         if args.command == "content":

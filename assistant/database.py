@@ -541,13 +541,12 @@ def purge_if_due(log: QuestionLog, days: int | None) -> int | None:
 
 
 def open_log(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> QuestionLog:
-    """The log for a Flask config: ``DATABASE_URL`` (config, else the environment), else SQLite in the instance folder.
+    """The log for a Flask config: ``DATABASE_URL``, else SQLite in the instance folder.
 
-    ``ASSISTANT_DATABASE_URL`` reaches the config through the app's ``ASSISTANT_*`` variables; a plain
-    ``DATABASE_URL`` variable is used when the config has none.
+    The app's configuration takes ``ASSISTANT_DATABASE_URL``, or a plain ``DATABASE_URL`` variable when nothing
+    else sets it (:mod:`assistant.config`).
     """
-    url = (config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
-           or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}")
+    url = config.get("DATABASE_URL") or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}"
     spool = Path(config.get("LOG_SPOOL_DIR") or instance_path).resolve() / spool_name(
         engine_url(str(url)).render_as_string(hide_password=True))
     return QuestionLog(str(url), str(config.get("SECRET_KEY") or "") or None,

@@ -326,14 +326,12 @@ def test_no_log_line_and_no_column_ever_holds_the_raw_question(make_log, caplog)
 
 # --- configuration, app and command line ---------------------------------------------------------------
 
-def test_open_log_defaults_to_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def test_open_log_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    # A plain DATABASE_URL variable reaches the configuration through assistant/config.py (tests/test_config.py).
     log = open_log({"DATABASE_URL": None, "SECRET_KEY": "k"}, tmp_path / "instance")
     assert log.url == f"sqlite:///{tmp_path / 'instance' / DEFAULT_SQLITE_NAME}"
     log.migrate()
     assert (tmp_path / "instance" / DEFAULT_SQLITE_NAME).is_file()
-    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "env.sqlite3"))
-    assert open_log({"DATABASE_URL": None}, tmp_path).url.endswith("env.sqlite3")
     assert open_log({"DATABASE_URL": "sqlite:///x.db"}, tmp_path).url == "sqlite:///x.db"
     assert engine_url("postgres://u@h/db").drivername == "postgresql+psycopg"
     assert engine_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
