@@ -17,6 +17,8 @@ from .ids import HEX_ID, SESSION_ID
 BLANK_CLASS = "\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+#: The fields of the contact card (``contact`` in a reply).
+_CONTACT_FIELDS = ("unit", "phone", "postal_address", "visiting_address", "url", "title")
 
 
 def _anchored(pattern: re.Pattern[str]) -> str:
@@ -52,9 +54,11 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
     return {
         "Error": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["error"],
             "properties": {"error": {
                 "type": "object",
+                "additionalProperties": False,
                 "required": ["code", "message"],
                 "properties": {"code": {"type": "string", "description": "Maskinlesbar feilkode."},
                                "message": {"type": "string", "description": "Feilmelding på norsk."}},
@@ -78,24 +82,29 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
         },
         "Source": {
             "type": "object",
-            "required": ["url"],
+            "additionalProperties": False,
+            "required": ["url", "title"],
             "properties": {"url": {"type": "string"}, "title": _NULLABLE_STRING},
         },
         "Suggestion": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["id", "question"],
             "properties": {"id": {"type": "string"}, "question": {"type": "string"}},
         },
         "Contact": {
             "type": "object",
             "description": "Kommunalavdelingens kontaktinformasjon.",
-            "properties": {name: {"type": "string"} for name in
-                           ("unit", "phone", "postal_address", "visiting_address", "url", "title")},
+            "additionalProperties": False,
+            "required": list(_CONTACT_FIELDS),
+            "properties": {name: {"type": "string"} for name in _CONTACT_FIELDS},
         },
         "Reply": {
             "type": "object",
+            "description": "Svaret: alltid alle feltene, aldri andre (et nytt felt føyes til her og i Reply.to_dict).",
+            "additionalProperties": False,
             "required": ["question", "answer", "lang", "confidence", "fallback", "source", "id", "suggestions",
-                         "session", "reply_id"],
+                         "intent", "session", "contact", "refer_to", "reply_id"],
             "properties": {
                 "question": {"type": "string"},
                 "answer": {"type": "string"},
@@ -130,6 +139,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
         },
         "Health": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["status", "index", "entries", "log", "redis"],
             "properties": {
                 "status": {"enum": ["ok", "degraded"],
@@ -137,7 +147,8 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                                           "eller Redis svarer ikke."},
                 "index": {"type": "string"},
                 "entries": {"type": "integer", "minimum": 0},
-                "log": {"type": "object", "required": ["host", "available", "pending", "dropped", "queue_size"],
+                "log": {"type": "object", "additionalProperties": False,
+                        "required": ["host", "available", "pending", "dropped", "queue_size"],
                         "description": "Spørsmålsloggen på denne maskinen (alle arbeiderne).",
                         "properties": {
                             "host": {"type": "string"},
@@ -204,7 +215,7 @@ def openapi_document(max_question: int = 500, max_comment: int = 1000,
                 "operationId": "ping",
                 "summary": "Lever prosessen? (uten indeks og database)",
                 "responses": {"200": {"description": "Prosessen svarer.", "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["status"],
+                    "schema": {"type": "object", "additionalProperties": False, "required": ["status"],
                                "properties": {"status": {"const": "ok"}}}}}}},
             }},
             "/api/texts": {"get": {
