@@ -55,7 +55,7 @@ class Setting:
         if self.optional and text.lower() in _NONE:
             return None
         try:
-            return _PARSERS[self.type](text)
+            return raw if self.type is str else _PARSERS[self.type](text)  # text as given (a key may hold spaces)
         except (ValueError, TypeError) as exc:
             raise SettingError(f"{variable or self.env}={raw!r}: {self.name} must be {_KINDS[self.type]}"
                                f"{' or none' if self.optional else ''} ({exc})") from None
@@ -100,7 +100,7 @@ def _pair(text: str) -> tuple[int, int]:
     return value[0], value[1]
 
 
-_PARSERS: dict[type, Any] = {str: str, int: int, float: _finite, bool: _boolean, list: _words, tuple: _pair}
+_PARSERS: dict[type, Any] = {int: int, float: _finite, bool: _boolean, list: _words, tuple: _pair}
 _KINDS = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
           list: "a JSON list or words separated by commas", tuple: "a JSON list of two whole numbers, e.g. [8, 16]"}
 
