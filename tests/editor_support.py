@@ -33,8 +33,9 @@ from assistant.index import Index
 ROOT = Path(__file__).resolve().parent.parent
 FNR = "01017010170"  # made up, with valid control digits
 PHONE = "912 34 567"
-#: Asked as visitors do; the assistant falls back on it today, though it is about the "varighet" entry.
-UNANSWERED = "hvor lenge gjelder unntaket vårt"
+#: Asked as visitors do; the assistant falls back on it today (on the whole content and on the small copy), though
+#: it is about the "varighet" entry. ("hvor lenge gjelder unntaket vårt" is answered since the phrasings of 1 December.)
+UNANSWERED = "hvor lenge får vi beholde unntaket"
 NAME, PASSWORD = "kari", "riktig-hest-batteri-stift"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

