@@ -222,7 +222,8 @@ def openapi_document(max_question: int = 500, max_comment: int = 1000,
                 "operationId": "texts",
                 "summary": "Tekstene til widgeten (begge målformer), kontaktkortet og startspørsmålene",
                 "responses": {"200": {"description": "Tekstene.", "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["texts", "contact", "english_best", "starters"],
+                    "schema": {"type": "object", "additionalProperties": False,
+                               "required": ["texts", "contact", "english_best", "starters"],
                                "properties": {
                                    "texts": {"type": "object", "additionalProperties": {"type": "object"}},
                                    "contact": {"$ref": "#/components/schemas/Contact"},

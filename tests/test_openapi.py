@@ -83,7 +83,7 @@ def test_real_replies_validate_and_a_missing_or_extra_field_does_not(client):
     assert errors(reply_schema, suggested)
 
 
-def test_health_ping_and_errors_validate(client):
+def test_health_ping_texts_and_errors_validate(client):
     assert errors(validator(client, "Health"), client.get("/api/health").get_json()) == []
     bad = client.post("/api/ask", json={"question": "hei", "colour": "blue"})
     assert bad.status_code == 400
@@ -94,3 +94,8 @@ def test_health_ping_and_errors_validate(client):
     ping_schema = Draft202012Validator(ping["content"]["application/json"]["schema"])
     assert errors(ping_schema, client.get("/api/ping").get_json()) == []
     assert errors(ping_schema, {"status": "ok", "extra": 1})
+    texts = client.get("/api/openapi.json").get_json()["paths"]["/api/texts"]["get"]["responses"]["200"]
+    texts_schema = Draft202012Validator({**texts["content"]["application/json"]["schema"],
+                                         "components": client.get("/api/openapi.json").get_json()["components"]})
+    assert errors(texts_schema, client.get("/api/texts").get_json()) == []
+    assert errors(texts_schema, {**client.get("/api/texts").get_json(), "extra": 1})
