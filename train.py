@@ -3,7 +3,7 @@
     python train.py            validate, build the index into build/<hash>/, print the reports:
                                first the blind test set (eval/blind/, never tuned on), end to end,
                                with its noise curve; then the development set, cross-validated
-    python train.py --check    validate the content only; exit 1 on any problem
+    python train.py --check    validate the content only (the loader and assistant/rules.py); exit 1 on any problem
     python train.py --strict   also exit 1 when a metric misses eval/thresholds.yaml
 """
 
@@ -25,11 +25,14 @@ from assistant.index import Settings, build_index, save_index
 from assistant.knowledge import ValidationError, check_knowledge
 from assistant.progress import ProgressBar
 from assistant.query import analyse
+from assistant.rules import content_problems
 
 
 def check(root: Path) -> int:
-    """Validate content and development set; print every problem; return the exit code."""
+    """Validate content (the loader's checks and the content rules) and development set; print every problem;
+    return the exit code."""
     kb, problems = check_knowledge(root)
+    problems += content_problems(kb)
     for load in (lambda: load_devset(root, set(kb.by_id)),
                  lambda: load_for(root, kb)):
         try:

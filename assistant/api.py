@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from .database import LogUnavailable
 from .dialogue import Assistant
+from .ids import HEX_ID, SESSION_ID
 from .knowledge import LANGS
 from .messages import CONTACT, error, error_for_status, text, ui
 from .openapi import BLANK_CLASS, openapi_document
@@ -23,10 +24,6 @@ from .text import bounded
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-#: The shape of a session id (the same as :func:`assistant.sessions.valid_session_id`, matched in full).
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-#: A reply id from the question log (uuid4 hex).
-REPLY_ID = re.compile(r"[0-9a-f]{32}")
 #: A lone UTF-16 surrogate: valid in JSON ("\ud800"), but not Unicode, so it cannot be stored or sent back.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_COMMENT_CHARS = 1000
@@ -201,7 +198,7 @@ def ask() -> Response:
 def parse_feedback(body: dict[str, Any]) -> tuple[str, bool, str | None]:
     """Validate a feedback body; return the reply id, whether the answer helped and the comment."""
     reply_id, helpful, comment = body.get("reply_id"), body.get("helpful"), body.get("comment")
-    if not isinstance(reply_id, str) or not REPLY_ID.fullmatch(reply_id):
+    if not isinstance(reply_id, str) or not HEX_ID.fullmatch(reply_id):
         raise ApiError("invalid_reply_id")
     if not isinstance(helpful, bool):
         raise ApiError("invalid_helpful")

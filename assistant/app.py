@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import DEFAULTS, build_dir, content_root
+from .config import DEFAULTS, ENV_PREFIX, build_dir, content_root, environment_config
 from .dialogue import Assistant, open_assistant
 from .index import Progress
 from .redis_clients import RedisCheck
@@ -18,7 +18,9 @@ from .sessions import RedisSessionStore, session_store
 def configured_flask(test_config: dict[str, Any] | None = None) -> Flask:
     """A bare Flask app with its configuration loaded, as :func:`create_app` and the ``purge`` command use it.
 
-    Defaults, then the instance ``config.py`` (or ``test_config``), then ``ASSISTANT_*`` variables.
+    Defaults, then the instance ``config.py`` (or ``test_config``), then ``ASSISTANT_*`` variables: the settings
+    of :mod:`assistant.config` parsed as their types (:class:`~assistant.config.SettingError` for a bad value),
+    other Flask keys (``ASSISTANT_DEBUG`` …) as Flask parses them.
     """
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
@@ -26,7 +28,8 @@ def configured_flask(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
-    app.config.from_prefixed_env("ASSISTANT")
+    app.config.from_prefixed_env(ENV_PREFIX.rstrip("_"))
+    app.config.update(environment_config(app.config))
     return app
 
 

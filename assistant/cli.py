@@ -1,31 +1,29 @@
-"""The command line: ``python -m assistant ask|export|content|confusion|purge|editor``, over the web app's code."""
+"""The command line: ``python -m assistant ask|export|content|confusion|purge|editor|settings``, over the web
+app's code."""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 from .app import configured_flask
-from .config import content_root
+from .config import content_root, settings_table
 from .confusion import format_confusions, held_out_confusions
 from .database import LogUnavailable, open_log
 from .dialogue import Assistant, open_assistant
+from .export import content_table, export_rows, write_csv
 from .knowledge import LANGS, KnowledgeBase, ValidationError, load_knowledge
 from .progress import ProgressBar
 from .reply import Reply
-from .sanitize import spreadsheet_cell
 from .sessions import valid_session_id
 from .style import measure, readability_report
-
-EXPORT_FIELDS = ("id", "lang", "questions", "answer", "source_url", "source_title")
 
 
 def format_reply(reply: Reply) -> str:
@@ -38,28 +36,6 @@ def format_reply(reply: Reply) -> str:
         lines.extend(f"  - {s.question} [{s.id}]" for s in reply.suggestions)
     lines.append(f"(målform {reply.lang}, sikkerhet {reply.confidence:.2f}{', reservesvar' if reply.fallback else ''})")
     return "\n".join(lines)
-
-
-def export_rows(kb: KnowledgeBase) -> Iterable[dict[str, object]]:
-    """One row per entry and målform, in the public export format."""
-    for entry in kb.entries:
-        for lang in LANGS:
-            part = entry.part(lang)
-            yield {"id": entry.id, "lang": lang, "questions": list(part.questions), "answer": part.answer,
-                   "source_url": entry.source.url, "source_title": entry.source.title}
-
-
-def write_csv(rows: Iterable[dict[str, object]], out: io.TextIOBase) -> None:
-    """Write rows as CSV that opens cleanly in Excel: UTF-8 with BOM, semicolons, questions joined by ' | '.
-
-    Every cell is made safe for a spreadsheet (:func:`assistant.sanitize.spreadsheet_cell`: no live formulas).
-    """
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, delimiter=";", lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        row = {**row, "questions": " | ".join(row["questions"])}  # type: ignore[arg-type]
-        writer.writerow({key: spreadsheet_cell(value) for key, value in row.items()})
 
 
 def _ask(args: argparse.Namespace, assistant: Assistant) -> int:
@@ -85,26 +61,6 @@ def _export(args: argparse.Namespace) -> int:
         write_csv(rows, stdout)
         stdout.detach()  # flushes; sys.stdout stays open
     return 0
-
-
-def content_table(kb: KnowledgeBase) -> str:
-    """The content per source page as a Markdown table: entries, phrasings and passages per målform.
-
-    Pages with the most entries come first; the README's table is this output.
-    """
-    rows = []
-    for page in (p for p in kb.pages if p.lang == "nb"):
-        entries = [e for e in kb.entries if e.source.url == page.url]
-        counts = [len(entries), *(sum(len(e.part(lang).questions) for e in entries) for lang in LANGS),
-                  *(sum(len(p.passages) for p in kb.pages if p.url == page.url and p.lang == lang) for lang in LANGS)]
-        rows.append((page.title, counts))
-    rows.sort(key=lambda row: (-row[1][0], row[0]))
-    totals = [sum(counts[i] for _, counts in rows) for i in range(5)]
-    lines = ["| Source page (corpus/) | FAQ entries | Phrasings nb | Phrasings nn | Passages nb | Passages nn |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| {title} | " + " | ".join(map(str, counts)) + " |" for title, counts in rows]
-    lines.append(f"| **Total: {len(rows)} pages** | " + " | ".join(f"**{n}**" for n in totals) + " |")
-    return "\n".join(lines)
 
 
 def stale_entries(kb: KnowledgeBase, today: date, days: int) -> list[tuple[str, date | None]]:
@@ -261,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove = editor_sub.add_parser("remove", help="slett en redaktørkonto (alle innloggingene avsluttes)")
     remove.add_argument("name", help="kontonavnet")
     editor_sub.add_parser("list", help="vis redaktørkontoene")
+    sub.add_parser("settings", help="innstillingene (navn, miljøvariabel, standard, betydning) som Markdown-tabell")
     return parser
 
 
@@ -269,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.root = (args.root or content_root()).resolve()
     try:
+        if args.command == "settings":
+            print(settings_table())
+            return 0
         if args.command == "export":
             return _export(args)
         if args.command == "content":

@@ -52,6 +52,7 @@ from alembic.config import Config
 from sqlalchemy.pool import StaticPool
 
 from .config import DEFAULTS
+from .ids import HEX_ID
 from .masking import mask, mask_report
 from .spool import Spool, create_private, spool_name
 
@@ -63,7 +64,6 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The SQLite file in the instance folder when no ``DATABASE_URL`` is configured.
 DEFAULT_SQLITE_NAME = "questions.sqlite3"
-_REPLY_ID = re.compile(r"[0-9a-f]{32}")
 _MIGRATION_LOCK_KEY = 0x666F72736F6B  # PostgreSQL advisory lock taken while migrating ("forsok")
 #: Seconds to wait for a PostgreSQL connection unless the URL sets ``connect_timeout``.
 PG_CONNECT_TIMEOUT = 5
@@ -300,10 +300,25 @@ class QuestionLog:
         self.available = True
         return result
 
-    def _run(self, work: Callable[[sa.Connection], T]) -> T:
-        if self._spooled():  # spooled records first, so that e.g. feedback finds its reply
+    def run(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run ``work(connection)`` in one transaction on the log's database and return its result.
+
+        Records waiting in the spool are stored first (so e.g. feedback finds its reply), the schema is migrated
+        if this process has not yet done so, and a database that cannot be reached raises :class:`LogUnavailable`.
+        Other stores on the same database (the editor's accounts and decisions) use this too.
+        """
+        if self._spooled():
             self.drain(wait=True)
         return self._execute(work)
+
+    def claim_purge(self, day: date) -> bool:
+        """Mark ``day`` as the day of this process's retention purge (:attr:`purged_on`); False when it already
+        was, so of several threads that ask on the same day exactly one gets True and purges."""
+        with self._lock:
+            if self.purged_on == day:
+                return False
+            self.purged_on = day
+            return True
 
     def _spooled(self) -> bool:
         """Whether records wait in the spool (of any worker on this host)."""
@@ -454,12 +469,12 @@ class QuestionLog:
         Later feedback on the same reply replaces earlier feedback. Raises :class:`LogUnavailable`
         when it could not be stored.
         """
-        if not isinstance(reply_id, str) or not _REPLY_ID.fullmatch(reply_id):
+        if not isinstance(reply_id, str) or not HEX_ID.fullmatch(reply_id):
             return False
         masked_comment = storable(mask(comment)).strip() or None if comment else None
         statement = (question_log.update().where(question_log.c.reply_id == reply_id)
                      .values(helpful=bool(helpful), comment=masked_comment, feedback_at=self.clock()))
-        updated = self._run(lambda connection: connection.execute(statement).rowcount)
+        updated = self.run(lambda connection: connection.execute(statement).rowcount)
         logger.debug("Tilbakemelding på %s: %s", reply_id, "lagret" if updated else "ukjent svar")
         return updated == 1
 
@@ -468,20 +483,20 @@ class QuestionLog:
         if older_than < timedelta(0):
             raise ValueError("older_than must not be negative")
         statement = question_log.delete().where(question_log.c.created_at < self.clock() - older_than)
-        return self._run(lambda connection: connection.execute(statement).rowcount)
+        return self.run(lambda connection: connection.execute(statement).rowcount)
 
     def records(self, since: datetime | None = None) -> list[Record]:
         """The records made at or after ``since`` (all when None), oldest first."""
         statement = sa.select(question_log).order_by(question_log.c.created_at, question_log.c.reply_id)
         if since is not None:
             statement = statement.where(question_log.c.created_at >= since)
-        rows = self._run(lambda connection: connection.execute(statement).mappings().all())
+        rows = self.run(lambda connection: connection.execute(statement).mappings().all())
         return [_record(row) for row in rows]
 
     def get(self, reply_id: str) -> Record | None:
         """The record of ``reply_id``, or None."""
         statement = sa.select(question_log).where(question_log.c.reply_id == reply_id)
-        row = self._run(lambda connection: connection.execute(statement).mappings().first())
+        row = self.run(lambda connection: connection.execute(statement).mappings().first())
         return _record(row) if row else None
 
 
@@ -514,10 +529,8 @@ def purge_if_due(log: QuestionLog, days: int | None) -> int | None:
     today = log.clock().astimezone(UTC).date()
     if log.purged_on == today:
         return None
-    with log._lock:
-        if log.purged_on == today:
-            return None
-        log.purged_on = today
+    if not log.claim_purge(today):
+        return None
     try:
         deleted = log.purge(timedelta(days=days))
     except LogUnavailable:
@@ -528,13 +541,12 @@ def purge_if_due(log: QuestionLog, days: int | None) -> int | None:
 
 
 def open_log(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> QuestionLog:
-    """The log for a Flask config: ``DATABASE_URL`` (config, else the environment), else SQLite in the instance folder.
+    """The log for a Flask config: ``DATABASE_URL``, else SQLite in the instance folder.
 
-    ``ASSISTANT_DATABASE_URL`` reaches the config through the app's ``ASSISTANT_*`` variables; a plain
-    ``DATABASE_URL`` variable is used when the config has none.
+    The app's configuration takes ``ASSISTANT_DATABASE_URL``, or a plain ``DATABASE_URL`` variable when nothing
+    else sets it (:mod:`assistant.config`).
     """
-    url = (config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
-           or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}")
+    url = config.get("DATABASE_URL") or f"sqlite:///{Path(instance_path).resolve() / DEFAULT_SQLITE_NAME}"
     spool = Path(config.get("LOG_SPOOL_DIR") or instance_path).resolve() / spool_name(
         engine_url(str(url)).render_as_string(hide_password=True))
     return QuestionLog(str(url), str(config.get("SECRET_KEY") or "") or None,

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from slugify import slugify
 
+from .ids import entry_slug, is_entry_slug
 from .text import normalize
 
 LANGS = ("nb", "nn")
@@ -246,8 +246,8 @@ def _entry(path: Path, rel: str, meta: ContentMeta, problems: list[Problem]) -> 
     entry_id = _text(data.get("id"))
     if not entry_id:
         problems.append(Problem(rel, "id", "mangler"))
-    elif entry_id != slugify(entry_id):
-        problems.append(Problem(rel, "id", f"«{entry_id}» er ikke en slug (forslag: «{slugify(entry_id)}»)"))
+    elif not is_entry_slug(entry_id):
+        problems.append(Problem(rel, "id", f"«{entry_id}» er ikke en slug (forslag: «{entry_slug(entry_id)}»)"))
     elif entry_id != path.stem:
         problems.append(Problem(rel, "id", f"«{entry_id}» stemmer ikke med filnavnet «{path.stem}»"))
     source = data.get("source")

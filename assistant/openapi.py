@@ -6,15 +6,24 @@ against it, so a change in behaviour that the document does not describe fails t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import __version__
+from .ids import HEX_ID, SESSION_ID
 
 #: What counts as blank in a question: Python's whitespace (str.isspace, as the assistant strips it) and the
 #: byte-order mark, a superset of JSON Schema's (ECMA) ``\s``, so the document and the API agree on "empty".
 BLANK_CLASS = "\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+#: The fields of the contact card (``contact`` in a reply).
+_CONTACT_FIELDS = ("unit", "phone", "postal_address", "visiting_address", "url", "title")
+
+
+def _anchored(pattern: re.Pattern[str]) -> str:
+    """``pattern`` as a JSON Schema pattern that, like the API's ``fullmatch``, must match the whole string."""
+    return f"^{pattern.pattern}$"
 
 
 def _error_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -45,9 +54,11 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
     return {
         "Error": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["error"],
             "properties": {"error": {
                 "type": "object",
+                "additionalProperties": False,
                 "required": ["code", "message"],
                 "properties": {"code": {"type": "string", "description": "Maskinlesbar feilkode."},
                                "message": {"type": "string", "description": "Feilmelding på norsk."}},
@@ -61,7 +72,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                 "question": {"type": "string", "minLength": 1, "maxLength": max_question,
                              "pattern": f"[^{BLANK_CLASS}]",
                              "description": f"Spørsmålet, høyst {max_question} tegn (telt før normalisering)."},
-                "session": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{8,64}$",
+                "session": {"type": ["string", "null"], "pattern": _anchored(SESSION_ID),
                             "description": "Økt-id fra forrige svar, for å fortsette samtalen."},
                 "lang": {"enum": ["nb", "nn", None], "description": "Tving målform; ellers gjenkjennes den."},
                 "choice": {"enum": [*entry_ids, None],
@@ -71,24 +82,29 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
         },
         "Source": {
             "type": "object",
-            "required": ["url"],
+            "additionalProperties": False,
+            "required": ["url", "title"],
             "properties": {"url": {"type": "string"}, "title": _NULLABLE_STRING},
         },
         "Suggestion": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["id", "question"],
             "properties": {"id": {"type": "string"}, "question": {"type": "string"}},
         },
         "Contact": {
             "type": "object",
             "description": "Kommunalavdelingens kontaktinformasjon.",
-            "properties": {name: {"type": "string"} for name in
-                           ("unit", "phone", "postal_address", "visiting_address", "url", "title")},
+            "additionalProperties": False,
+            "required": list(_CONTACT_FIELDS),
+            "properties": {name: {"type": "string"} for name in _CONTACT_FIELDS},
         },
         "Reply": {
             "type": "object",
+            "description": "Svaret: alltid alle feltene, aldri andre (et nytt felt føyes til her og i Reply.to_dict).",
+            "additionalProperties": False,
             "required": ["question", "answer", "lang", "confidence", "fallback", "source", "id", "suggestions",
-                         "session", "reply_id"],
+                         "intent", "session", "contact", "refer_to", "reply_id"],
             "properties": {
                 "question": {"type": "string"},
                 "answer": {"type": "string"},
@@ -104,7 +120,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                 "refer_to": {"enum": ["municipality", None],
                              "description": "«municipality»: spørsmålet gjelder kommunens egne tjenester, ikke "
                                             "forsøksordningen; nettstedet kan vise til kommunen."},
-                "reply_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$",
+                "reply_id": {"type": ["string", "null"], "pattern": _anchored(HEX_ID),
                              "description": "Id for tilbakemelding på dette svaret. Er databasen nede, står "
                                             "spørsmålet i kø til den svarer igjen; null bare når køen er full "
                                             "og spørsmålet ikke ble lagret."},
@@ -115,7 +131,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
             "additionalProperties": False,
             "required": ["reply_id", "helpful"],
             "properties": {
-                "reply_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                "reply_id": {"type": "string", "pattern": _anchored(HEX_ID)},
                 "helpful": {"type": "boolean"},
                 "comment": {"type": ["string", "null"], "maxLength": max_comment,
                             "description": "Valgfri kommentar; personopplysninger maskeres før lagring."},
@@ -123,6 +139,7 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
         },
         "Health": {
             "type": "object",
+            "additionalProperties": False,
             "required": ["status", "index", "entries", "log", "redis"],
             "properties": {
                 "status": {"enum": ["ok", "degraded"],
@@ -130,7 +147,8 @@ def _schemas(max_question: int, max_comment: int, entry_ids: list[str]) -> dict[
                                           "eller Redis svarer ikke."},
                 "index": {"type": "string"},
                 "entries": {"type": "integer", "minimum": 0},
-                "log": {"type": "object", "required": ["host", "available", "pending", "dropped", "queue_size"],
+                "log": {"type": "object", "additionalProperties": False,
+                        "required": ["host", "available", "pending", "dropped", "queue_size"],
                         "description": "Spørsmålsloggen på denne maskinen (alle arbeiderne).",
                         "properties": {
                             "host": {"type": "string"},
@@ -197,14 +215,15 @@ def openapi_document(max_question: int = 500, max_comment: int = 1000,
                 "operationId": "ping",
                 "summary": "Lever prosessen? (uten indeks og database)",
                 "responses": {"200": {"description": "Prosessen svarer.", "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["status"],
+                    "schema": {"type": "object", "additionalProperties": False, "required": ["status"],
                                "properties": {"status": {"const": "ok"}}}}}}},
             }},
             "/api/texts": {"get": {
                 "operationId": "texts",
                 "summary": "Tekstene til widgeten (begge målformer), kontaktkortet og startspørsmålene",
                 "responses": {"200": {"description": "Tekstene.", "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["texts", "contact", "english_best", "starters"],
+                    "schema": {"type": "object", "additionalProperties": False,
+                               "required": ["texts", "contact", "english_best", "starters"],
                                "properties": {
                                    "texts": {"type": "object", "additionalProperties": {"type": "object"}},
                                    "contact": {"$ref": "#/components/schemas/Contact"},

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 import uuid
@@ -20,9 +19,9 @@ from typing import Protocol
 
 import redis
 
+from .ids import SESSION_ID
 from .redis_clients import DEFAULT_PAUSE, DEFAULT_TIMEOUT, Paused, guarded_pool
 
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 log = logging.getLogger(__name__)
 
 
@@ -43,7 +42,7 @@ def new_session_id() -> str:
 
 def valid_session_id(session: str) -> bool:
     """Whether ``session`` has the shape of a session id (8-64 letters, digits, ``-`` or ``_``)."""
-    return bool(_SESSION_ID.fullmatch(session))
+    return SESSION_ID.fullmatch(session) is not None
 
 
 class SessionStore(Protocol):

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -25,23 +26,79 @@ from werkzeug.test import TestResponse
 from assistant.app import create_app
 from assistant.database import QuestionLog, engine_url
 from assistant.dialogue import Assistant
+from assistant.editor.content import entry_yaml
 from assistant.editor.store import EditorStore
 from assistant.index import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 FNR = "01017010170"  # made up, with valid control digits
 PHONE = "912 34 567"
-#: Asked as visitors do; the assistant falls back on it today, though it is about the "varighet" entry.
-UNANSWERED = "hvor lenge gjelder unntaket vårt"
+#: Asked as visitors do; the assistant falls back on it today (on the whole content and on the small copy), though
+#: it is about the "varighet" entry. ("hvor lenge gjelder unntaket vårt" is answered since the phrasings of 1 December.)
+UNANSWERED = "hvor lenge får vi beholde unntaket"
 NAME, PASSWORD = "kari", "riktig-hest-batteri-stift"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def copy_content(target: Path) -> Path:
-    """Copy the repository's faq/, corpus/ and eval/ into ``target`` and return it."""
+def copy_content(target: Path, source: Path = ROOT) -> Path:
+    """Copy faq/, corpus/ and eval/ of ``source`` (the repository's) into ``target`` and return it."""
     for folder in ("faq", "corpus", "eval"):
-        shutil.copytree(ROOT / folder, target / folder)
+        shutil.copytree(source / folder, target / folder)
     return target
+
+
+#: The entries of the small content (:func:`copy_small_content`): the ones the publish tests name, the ones the
+#: dialogue treats specially, and enough others that the regression gate has development questions to compare.
+SMALL_ENTRIES = ("varighet", "forlengelse", "reversering", "oppstart-og-forskrifter", "hvem-kan-soke",
+                 "soknadsfrist", "hva-er-forsoksordningen", "kontakt-kommunalavdelingen", "forsoksloven",
+                 "hva-er-et-forsok", "evaluering-vilkar", "hvem-godkjenner", "utvalgte-forsok", "lokal-forskrift",
+                 "to-trinns-soknad", "veiledning", "webinar-opptak", "tillitsreformen", "komme-i-gang",
+                 "forsok-i-liten-skala")
+#: Out-of-scope development questions kept in the small content.
+SMALL_OUT_OF_SCOPE = 40
+
+
+def copy_small_content(target: Path) -> Path:
+    """A small copy of the content in ``target``: the :data:`SMALL_ENTRIES` (``related`` cut to them), every
+    page, and the development and blind questions about them (plus some out of scope); returns ``target``.
+
+    An index of it builds in seconds instead of a minute, for tests that publish (each publish rebuilds).
+    """
+    keep = set(SMALL_ENTRIES)
+    (target / "faq").mkdir(parents=True)
+    shutil.copy(ROOT / "faq" / "_meta.yaml", target / "faq" / "_meta.yaml")
+    for entry_id in SMALL_ENTRIES:
+        source = ROOT / "faq" / f"{entry_id}.yaml"
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        if set(data.get("related") or ()) <= keep:
+            shutil.copy(source, target / "faq" / source.name)
+        else:
+            data["related"] = [r for r in data["related"] if r in keep]
+            (target / "faq" / source.name).write_text(entry_yaml(data), encoding="utf-8")
+    shutil.copytree(ROOT / "corpus", target / "corpus")
+    (target / "eval").mkdir()
+    shutil.copy(ROOT / "eval" / "thresholds.yaml", target / "eval" / "thresholds.yaml")
+    out_of_scope = SMALL_OUT_OF_SCOPE
+    for path in sorted((ROOT / "eval" / "devset").glob("*.yaml")):
+        kept = []
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            if item["expect"] in keep or (item["expect"] == "none" and out_of_scope > 0):
+                out_of_scope -= item["expect"] == "none"
+                kept.append(item)
+        _write_yaml(target / "eval" / "devset" / path.name, kept)
+    for path in sorted((ROOT / "eval" / "blind").glob("*.yaml")):
+        kept = []
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            expect = [e for e in item["expect"] or () if e in keep]
+            if item["scope"] != "in" or expect or (item.get("page") and not item["expect"]):
+                kept.append({**item, "expect": expect})
+        _write_yaml(target / "eval" / "blind" / path.name, kept)
+    return target
+
+
+def _write_yaml(path: Path, items: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 @contextlib.contextmanager

@@ -5,7 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.cli import content_table, export_rows, format_reply, write_csv
+from assistant.cli import format_reply
+from assistant.export import content_table, export_rows, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -253,6 +253,30 @@ def test_purge_if_due_runs_at_most_once_per_day(make_log):
     assert purge_if_due(log, 0) is None and purge_if_due(log, None) is None
 
 
+def test_one_thread_claims_the_days_purge(make_log):
+    log = make_log()
+    day = T0.date()
+    with ThreadPoolExecutor(8) as pool:
+        claims = list(pool.map(lambda _: log.claim_purge(day), range(32)))
+    assert claims.count(True) == 1 and log.purged_on == day
+    assert log.claim_purge(day + timedelta(days=1))
+
+
+def test_run_is_one_transaction_for_other_stores_on_the_log(make_log):
+    log = make_log()
+    record(log)
+    count = sa.select(sa.func.count()).select_from(sa.table("question_log"))
+
+    def delete_then_fail(connection: sa.Connection) -> None:
+        connection.execute(sa.text("DELETE FROM question_log"))
+        raise RuntimeError("half way")
+
+    with pytest.raises(RuntimeError):
+        log.run(delete_then_fail)
+    assert log.run(lambda connection: connection.execute(count).scalar_one()) == 1
+    with pytest.raises(LogUnavailable):
+        make_log(url=UNREACHABLE_PG).run(lambda connection: connection.execute(count).scalar_one())
+
 # --- failures and privacy ------------------------------------------------------------------------------
 
 def test_an_unreachable_database_raises_log_unavailable():
@@ -302,14 +326,12 @@ def test_no_log_line_and_no_column_ever_holds_the_raw_question(make_log, caplog)
 
 # --- configuration, app and command line ---------------------------------------------------------------
 
-def test_open_log_defaults_to_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def test_open_log_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    # A plain DATABASE_URL variable reaches the configuration through assistant/config.py (tests/test_config.py).
     log = open_log({"DATABASE_URL": None, "SECRET_KEY": "k"}, tmp_path / "instance")
     assert log.url == f"sqlite:///{tmp_path / 'instance' / DEFAULT_SQLITE_NAME}"
     log.migrate()
     assert (tmp_path / "instance" / DEFAULT_SQLITE_NAME).is_file()
-    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "env.sqlite3"))
-    assert open_log({"DATABASE_URL": None}, tmp_path).url.endswith("env.sqlite3")
     assert open_log({"DATABASE_URL": "sqlite:///x.db"}, tmp_path).url == "sqlite:///x.db"
     assert engine_url("postgres://u@h/db").drivername == "postgresql+psycopg"
     assert engine_url("postgresql://u@h/db").drivername == "postgresql+psycopg"

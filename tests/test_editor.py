@@ -32,9 +32,9 @@ from assistant.editor.queue import (
     queue_questions,
 )
 from assistant.editor.store import AccountError, EditorStore
-from assistant.editor.validation import entry_problems, phrasing_problems, wrong_words
 from assistant.evaluation import DevQuestion
 from assistant.knowledge import load_knowledge
+from assistant.rules import entry_problems, phrasing_problems, wrong_words
 
 FNR = "01017010170"  # a made-up fødselsnummer with valid control digits
 PHONE = "912 34 567"

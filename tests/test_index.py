@@ -48,6 +48,13 @@ def test_load_or_build_rebuilds_a_corrupt_index(index, tmp_path, monkeypatch):
     path = save_index(index, tmp_path)
     path.write_bytes(b"garbage")
     monkeypatch.setattr("assistant.index.content_hash", lambda root, settings=None: index.content_hash)
+    built = []
+
+    def build(root, settings=None, progress=None):  # a build of the whole content takes a minute: stand in for it
+        built.append(root)
+        return index
+
+    monkeypatch.setattr("assistant.index.build_index", build)
     rebuilt = load_or_build(ROOT, tmp_path)
-    assert rebuilt.content_hash == index.content_hash
+    assert built == [ROOT] and rebuilt.content_hash == index.content_hash
     assert load_index(path).content_hash == index.content_hash

@@ -44,6 +44,9 @@ REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = (("Hvem kan søke?", False), ("Kor lenge kan eit forsøk vare?", False),
              ("og kan det forlengast?", True), ("Hva koster en pizza i Roma?", False))
 
+#: Each test starts gunicorn servers over a freshly built index: tens of seconds (run by .ci/run, `pytest -m ""`).
+pytestmark = pytest.mark.slow
+
 
 def free_port() -> int:
     """A TCP port on the loopback interface that nobody listens on right now."""
@@ -439,7 +442,6 @@ def test_while_redis_is_away_questions_are_answered_without_conversation_context
         redis.stop()
 
 
-@pytest.mark.slow
 def test_workers_killed_and_reloaded_during_a_postgresql_outage_lose_no_answered_question(serve, built, schema,
                                                                                          proxy):
     """Load for 22 s; PostgreSQL away from 2 s to 17 s; a worker killed (SIGKILL) at 5 s, all reloaded (SIGHUP)
@@ -500,7 +502,6 @@ def test_workers_killed_and_reloaded_during_a_postgresql_outage_lose_no_answered
           f"{len(answered_ids - set(stored))} lost, {len(stored) - len(set(stored))} doubled")
 
 
-@pytest.mark.slow
 def test_a_hung_redis_adds_little_to_a_request_and_turns_health_degraded(serve, built, own_redis, tmp_path):
     """A Redis of the test's own (sessions and rate limits) stopped with SIGSTOP: it accepts connections and never
     answers. Before the timeouts this stalled every /api/ask for seconds (2 s per session read, retried)."""

@@ -7,7 +7,7 @@ rebuilt and checked against the development set before it is written back to ``f
 answered from at once (:mod:`.publish`). The dashboard shows the daily figures as server-drawn SVG.
 
 Modules: :mod:`.store` (accounts, review decisions), :mod:`.auth` (session, CSRF), :mod:`.queue`
-(clustering), :mod:`.validation` and :mod:`.content` (content rules, writing YAML), :mod:`.publish`
+(clustering), :mod:`.content` (writing YAML; the content rules are :mod:`assistant.rules`), :mod:`.publish`
 (the regression gate), :mod:`.dashboard`, :mod:`.charts`, :mod:`.export` and :mod:`.views` (the blueprint).
 """
 

@@ -12,8 +12,8 @@ import datetime as dt
 import io
 from collections.abc import Iterable
 
-from ..cli import export_rows, write_csv
 from ..database import Record
+from ..export import export_rows, write_csv
 from ..knowledge import KnowledgeBase
 from ..sanitize import spreadsheet_cell
 

@@ -3,7 +3,7 @@
 One change at a time (a file lock in the build folder, shared by every worker on the host):
 
 1. the content (``faq/``, ``corpus/``, ``eval/``) is copied to a staging folder and the change applied there;
-2. the loader's checks and the content rules (:mod:`.validation`) run on the staged content;
+2. the loader's checks and the content rules (:mod:`assistant.rules`) run on the staged content;
 3. the index is rebuilt from it, and the cross-validated development-set evaluation of the new index is
    compared with the current index's on the *same* questions and folds (the new development set, graded
    by the current retriever), so the difference is the change's and not the folds';
@@ -28,7 +28,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -44,11 +43,12 @@ from ..calibration import Example
 from ..database import LogUnavailable
 from ..dialogue import Assistant
 from ..evaluation import DevQuestion, Prediction, cross_validate, load_devset, split_metrics
+from ..ids import HEX_ID
 from ..index import Index, Settings, build_index, content_hash, save_index
 from ..knowledge import KnowledgeBase, Phrasing, Problem, ValidationError, check_knowledge
+from ..rules import entry_problems, id_problems, phrasing_problems
 from . import content
 from .store import EditorStore
-from .validation import entry_problems, id_problems, phrasing_problems
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ CONTENT_FOLDERS = ("faq", "corpus", "eval")
 STALE_SECONDS = 30 * 60
 #: Job files are kept this long, for the links in editors' browser history.
 KEEP_SECONDS = 30 * 24 * 3600
-_JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ class JobStore:
 
     def path(self, job_id: str) -> Path:
         """The file of job ``job_id``."""
-        if not _JOB_ID.fullmatch(job_id):
+        if not HEX_ID.fullmatch(job_id):
             raise ValueError("invalid job id")
         return self.folder / f"{job_id}.json"
 

@@ -12,22 +12,18 @@ question log itself.
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import QuestionLog, UTCDateTime, metadata
+from ..ids import ACCOUNT_NAME
 
-#: An account name: lower-case letters, digits, dot, hyphen, underscore; 2-40 characters.
-NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 10
-T = TypeVar("T")
 #: Checked against when a name is unknown, so a login takes as long for unknown names as for known ones.
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
 
@@ -72,7 +68,7 @@ class Account:
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid account name; :class:`AccountError` otherwise."""
-    if not isinstance(name, str) or not NAME.fullmatch(name):
+    if not isinstance(name, str) or not ACCOUNT_NAME.fullmatch(name):
         raise AccountError("Navnet må være 2–40 tegn: små bokstaver a–z, sifre, punktum, bindestrek eller understrek.")
     return name
 
@@ -98,10 +94,6 @@ class EditorStore:
     def __init__(self, log: QuestionLog):
         self.log = log
 
-    def _run(self, work: Callable[[sa.Connection], T]) -> T:
-        """Run ``work`` in a transaction, the way the question log does (migrating first if needed)."""
-        return self.log._run(work)
-
     # -- accounts ----------------------------------------------------------------------------------------
 
     def add_account(self, name: str, password: str) -> Account:
@@ -113,33 +105,34 @@ class EditorStore:
         account = Account(name, self.log.clock(), _new_token())
         row = {"name": name, "password_hash": generate_password_hash(password, method="scrypt"),
                "created_at": account.created_at, "session_token": account.session_token}
-        self._run(lambda connection: connection.execute(editor_account.insert().values(**row)))
+        self.log.run(lambda connection: connection.execute(editor_account.insert().values(**row)))
         return account
 
     def get_account(self, name: str) -> Account | None:
         """The account called ``name``, or None."""
         statement = sa.select(editor_account.c.name, editor_account.c.created_at, editor_account.c.session_token) \
             .where(editor_account.c.name == name)
-        row = self._run(lambda connection: connection.execute(statement).first())
+        row = self.log.run(lambda connection: connection.execute(statement).first())
         return _account(row) if row else None
 
     def accounts(self) -> list[Account]:
         """Every account, by name."""
         statement = sa.select(editor_account.c.name, editor_account.c.created_at, editor_account.c.session_token) \
             .order_by(editor_account.c.name)
-        return [_account(row) for row in self._run(lambda connection: connection.execute(statement).all())]
+        return [_account(row) for row in self.log.run(lambda connection: connection.execute(statement).all())]
 
     def authenticate(self, name: str, password: str) -> Account | None:
         """The account when ``password`` is right for ``name``; None otherwise (same work either way)."""
         statement = sa.select(editor_account).where(editor_account.c.name == name)
-        row = self._run(lambda connection: connection.execute(statement).first()) if NAME.fullmatch(name) else None
+        known = ACCOUNT_NAME.fullmatch(name)
+        row = self.log.run(lambda connection: connection.execute(statement).first()) if known else None
         good = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
         return _account(row) if row and good else None
 
     def _update(self, name: str, **values: str) -> None:
         """Change the account ``name``; :class:`AccountError` when there is none."""
         statement = editor_account.update().where(editor_account.c.name == name).values(**values)
-        if self._run(lambda connection: connection.execute(statement).rowcount) != 1:
+        if self.log.run(lambda connection: connection.execute(statement).rowcount) != 1:
             raise AccountError(f"Det finnes ingen redaktør som heter «{name}».")
 
     def end_sessions(self, name: str) -> None:
@@ -156,7 +149,7 @@ class EditorStore:
     def remove_account(self, name: str) -> None:
         """Delete the account ``name`` (its sessions end with it; its review decisions stay, with its name)."""
         statement = editor_account.delete().where(editor_account.c.name == name)
-        if self._run(lambda connection: connection.execute(statement).rowcount) != 1:
+        if self.log.run(lambda connection: connection.execute(statement).rowcount) != 1:
             raise AccountError(f"Det finnes ingen redaktør som heter «{name}».")
 
     # -- review decisions --------------------------------------------------------------------------------
@@ -175,9 +168,9 @@ class EditorStore:
                 connection.execute(editor_review.insert(), rows)
             return len(ids)
 
-        return self._run(work)
+        return self.log.run(work)
 
     def reviewed(self) -> set[str]:
         """The reply ids an editor has decided on."""
         statement = sa.select(editor_review.c.reply_id)
-        return set(self._run(lambda connection: connection.execute(statement).scalars().all()))
+        return set(self.log.run(lambda connection: connection.execute(statement).scalars().all()))

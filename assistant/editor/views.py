@@ -27,14 +27,15 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from slugify import slugify
 from werkzeug.exceptions import HTTPException
 
 from ..database import LogUnavailable, QuestionLog
 from ..dialogue import Assistant
 from ..evaluation import DevQuestion
+from ..ids import entry_slug, is_entry_slug
 from ..knowledge import LANGS, Entry, KnowledgeBase, LangPart, Phrasing, Source, load_knowledge
 from ..messages import error_for_status
+from ..rules import entry_problems, phrasing_problems
 from ..web import web_dir
 from . import charts, dashboard, export
 from .auth import check_csrf, csrf_token, log_in, log_out, logins_disabled, safe_next, session_editor
@@ -49,7 +50,6 @@ from .queue import (
     without_placeholders,
 )
 from .store import EditorStore
-from .validation import entry_problems, phrasing_problems
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
@@ -318,7 +318,7 @@ def _lines(text: str) -> list[str]:
 def _new_entry_form(questions: list[Question]) -> dict[str, str]:
     by_lang = {lang: [_suggested_phrasing(q.text) for q in questions if q.lang == lang] for lang in LANGS}
     first = next((q for q in by_lang["nb"] + by_lang["nn"] if q), "")
-    return {"id": slugify(first, max_length=60, word_boundary=True), "source": "", "related": "",
+    return {"id": entry_slug(first, max_length=60), "source": "", "related": "",
             "nb_questions": "\n".join(by_lang["nb"]), "nb_answer": "",
             "nn_questions": "\n".join(by_lang["nn"]), "nn_answer": ""}
 
@@ -326,8 +326,8 @@ def _new_entry_form(questions: list[Question]) -> dict[str, str]:
 def _new_entry_errors(form: dict[str, str], kb: KnowledgeBase, pages: list[tuple[str, str]]) -> tuple[
         list[str], dict[str, Any] | None]:
     errors = []
-    if not form["id"] or form["id"] != slugify(form["id"]):
-        errors.append(f"Id-en må være en slug med små bokstaver og bindestreker (forslag: «{slugify(form['id'])}»).")
+    if not is_entry_slug(form["id"]):
+        errors.append(f"Id-en må være en slug med små bokstaver og bindestreker (forslag: «{entry_slug(form['id'])}»).")
     elif form["id"] in kb.by_id:
         errors.append(f"Det finnes allerede en oppføring med id «{form['id']}».")
     titles = dict(pages)

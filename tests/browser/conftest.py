@@ -29,6 +29,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``browser``: a plain ``pytest`` leaves them out, ``pytest -m ""`` runs them."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
 def unavailable(reason: str) -> None:
     """Skip (or, in CI with ``REQUIRE_SERVICES=1``, fail) when the browser or axe-core is missing."""
     if os.environ.get("REQUIRE_SERVICES") == "1":

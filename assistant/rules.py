@@ -1,28 +1,38 @@
-"""The content rules an editor's change must meet, beyond what the loader checks.
+"""The content rules, beyond what the loader checks: one definition for every user.
 
-The same rules as the repository's content tests (``tests/test_content.py``), applied to the entries a
-change touches, with messages for editors: at least six different phrasings per målform (one without
-æøå), an answer of one to four sentences without links, the source a page in ``corpus/`` in both
-målformer whose text holds every number of the answer, no words of the other målform, no personal
-data in what is written, no control characters, and an id short enough to be a file name.
+``python train.py --check`` runs :func:`content_problems` on the whole content, the editor's publisher runs
+:func:`entry_problems` on the entries a change touches (and :func:`phrasing_problems`, :func:`id_problems`
+on what an editor types), and ``tests/test_content.py`` asserts the repository's content breaks none of them.
+The messages are written for editors (in Bokmål), with the file and field.
+
+An entry has at least :data:`MIN_PHRASINGS` different phrasings per målform (one without æøå), no id
+twice in its ``related``, an answer of one to :data:`MAX_SENTENCES` sentences
+without links, its source a page in ``corpus/`` in both målformer whose text holds every number of the
+answer, no words of the other målform, no personal data in its phrasings, no control characters, and an
+id short enough to be a file name. A page body has no words of the other målform, and every page is
+written out in both målformer.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from ..knowledge import LANGS, Entry, KnowledgeBase, Problem, long_date
-from ..malform import marker_counts
-from ..masking import mask
-from ..sanitize import has_controls
-from ..text import normalize, tokenize
+from .knowledge import LANGS, Entry, KnowledgeBase, Page, Problem, long_date
+from .malform import NB_ONLY, NN_ONLY, marker_counts
+from .masking import mask
+from .sanitize import has_controls
+from .text import normalize, tokenize
 
 MIN_PHRASINGS = 6
 #: An entry's id is its file name (``faq/<id>.yaml``) and is stored in the question log (255 characters).
 MAX_ID_CHARS = 80
 MAX_SENTENCES = 4
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«])")
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+#: Where one sentence of an answer ends and the next begins.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«])")
+#: A number or date in an answer (``8``, ``2023``, ``1.5``, ``22 24`` is two), which its source page must hold.
+NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_NORWEGIAN_LETTERS = re.compile("[æøåÆØÅ]")
 _NAMES = {"nb": "bokmål", "nn": "nynorsk"}
 
 
@@ -32,9 +42,19 @@ def other_lang(lang: str) -> str:
 
 
 def wrong_words(text: str, lang: str) -> list[str]:
-    """The words in ``text`` that only the other målform has."""
+    """The words in ``text`` that only the other målform has (word lists, ASCII-folded forms and word shapes)."""
     index = 0 if lang == "nn" else 1
     return [token for token in tokenize(normalize(text)) if marker_counts(token)[index]]
+
+
+def page_wrong_words(text: str, lang: str) -> list[str]:
+    """The words in a page body that are on the other målform's word list.
+
+    Only the exact word lists: a page quotes names of laws and reports in their own målform ("Lov om forsøk i
+    offentlig forvaltning" on a Nynorsk page), which the word shapes of :func:`wrong_words` would flag.
+    """
+    banned = NB_ONLY if lang == "nn" else NN_ONLY
+    return [token for token in tokenize(normalize(text)) if token in banned]
 
 
 def text_problems(text: str, lang: str, where: str, path: str, personal: bool = True) -> list[Problem]:
@@ -68,15 +88,18 @@ def entry_problems(entry: Entry, kb: KnowledgeBase) -> list[Problem]:
     problems: list[Problem] = []
     path = entry.path or f"faq/{entry.id}.yaml"
     problems += id_problems(entry.id, path)
+    twice = [entry_id for entry_id, count in Counter(entry.related).items() if count > 1]
+    if twice:
+        problems.append(Problem(path, "related", f"står mer enn én gang: {', '.join(twice)}"))
     pages = {(page.url, page.lang): page for page in kb.pages}
     for lang in LANGS:
         part = entry.part(lang)
         if len({normalize(q) for q in part.questions}) < MIN_PHRASINGS:
             problems.append(Problem(path, f"{lang}.questions",
                                     f"trenger minst {MIN_PHRASINGS} ulike formuleringer på {_NAMES[lang]}"))
-        if not any(not re.search("[æøåÆØÅ]", q) for q in part.questions):
+        if all(_NORWEGIAN_LETTERS.search(q) for q in part.questions):
             problems.append(Problem(path, f"{lang}.questions", "minst én formulering må være skrevet uten æøå"))
-        sentences = _SENTENCE_END.split(part.answer)
+        sentences = SENTENCE_END.split(part.answer)
         if not 1 <= len(sentences) <= MAX_SENTENCES:
             problems.append(Problem(path, f"{lang}.answer", f"svaret må ha 1–{MAX_SENTENCES} setninger, ikke "
                                                             f"{len(sentences)}"))
@@ -94,10 +117,32 @@ def entry_problems(entry: Entry, kb: KnowledgeBase) -> list[Problem]:
         # The as-of date ({as_of}, faq/_meta.yaml) says when the answer was checked; it is not a fact of the page.
         checked = long_date(kb.meta.as_of) if kb.meta.as_of else ""
         answer = part.answer.replace(checked, "") if checked else part.answer
-        missing = [n for n in _NUMBER.findall(answer) if n not in page.body]
+        missing = [n for n in NUMBER.findall(answer) if n not in page.body]
         if missing:
             problems.append(Problem(path, f"{lang}.answer", f"tallene {', '.join(missing)} står ikke i kilden "
                                                             f"({page.path})"))
+    return problems
+
+
+def page_problems(page: Page) -> list[Problem]:
+    """Problems with one source page's body: words on the other målform's word list."""
+    words = page_wrong_words(page.body, page.lang)
+    if not words:
+        return []
+    return [Problem(page.path, "", f"teksten har ord som bare finnes på {_NAMES[other_lang(page.lang)]}: "
+                                   f"{', '.join(dict.fromkeys(words))}")]
+
+
+def content_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Every content rule the whole knowledge base breaks: each entry's, each page's, and pages in one målform."""
+    problems = [p for entry in kb.entries for p in entry_problems(entry, kb)]
+    problems += [p for page in kb.pages for p in page_problems(page)]
+    langs: dict[str, set[str]] = {}
+    for page in kb.pages:
+        langs.setdefault(page.url, set()).add(page.lang)
+    problems += [Problem(page.path, "url", f"siden finnes bare på {_NAMES[page.lang]}; skriv den også på "
+                                           f"{_NAMES[other_lang(page.lang)]}")
+                 for page in kb.pages if langs[page.url] != set(LANGS)]
     return problems
 
 
