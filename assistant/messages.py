@@ -19,7 +19,8 @@ import yaml
 
 CATALOGUE = "messages.yaml"
 #: The languages every message of a section must have.
-SECTION_LANGS: dict[str, tuple[str, ...]] = {"dialogue": ("nb", "nn"), "english": ("en",), "ui": ("nb", "nn")}
+SECTION_LANGS: dict[str, tuple[str, ...]] = {"dialogue": ("nb", "nn"), "english": ("en",), "ui": ("nb", "nn"),
+                                              "intents": ("nb", "nn")}
 #: Where an error's text is shown: the JSON API, the chat pages, the editor (the ``errors`` table's columns).
 SURFACES = ("api", "page", "editor", "editor_heading")
 #: The contact record's fields, in the order of the reply's ``contact`` card.
@@ -68,16 +69,6 @@ def _check_text(where: str, text: object, contact: dict[str, str], problems: lis
     if unknown:
         problems.append(f"{where}: unknown placeholder {', '.join('{' + n + '}' for n in unknown)}")
     return " ".join(fill(text, contact).split())
-
-
-def check_placeholders(where: str, text: str) -> None:
-    """Raise :class:`CatalogueError` when ``text`` (a reply written elsewhere, such as an intent's) has a
-    placeholder that is not a field of the contact record."""
-    names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    unknown = sorted(names - set(placeholders(CONTACT)))
-    if unknown:
-        raise CatalogueError(f"{where}: unknown placeholder {', '.join('{' + n + '}' for n in unknown)} "
-                             f"(the contact record has {', '.join(sorted(placeholders(CONTACT)))})")
 
 
 def validate(data: Any, source: str = CATALOGUE) -> dict[str, Any]:

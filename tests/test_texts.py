@@ -1,8 +1,8 @@
 """One source for what the assistant, its pages and its widget say: the message catalogue.
 
 Kommunalavdelingen's contact details and the catalogue's texts are written in
-``assistant/data/messages.yaml`` and nowhere else in ``assistant/`` or ``web/`` (the intents' replies
-use the contact placeholders); the widget reads its texts from ``GET /api/texts``.
+``assistant/data/messages.yaml`` and nowhere else in ``assistant/`` or ``web/`` (the small-talk intents'
+replies are there too, section ``intents``); the widget reads its texts from ``GET /api/texts``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _contact_details() -> list[str]:
 def _catalogue_phrases() -> list[str]:
     """Every catalogue text of three words or more, cut at its placeholders (the longest piece)."""
     data = catalogue()
-    texts = [t for section in ("dialogue", "english", "ui") for by_lang in data[section].values()
+    texts = [t for section in ("dialogue", "english", "ui", "intents") for by_lang in data[section].values()
              for t in by_lang.values()]
     texts += [t for row in data["errors"].values() for t in row.texts.values()]
     pieces = [max(re.split(r"\{\w+\}", t), key=len).strip() for t in texts]
@@ -61,3 +61,15 @@ def test_the_widget_gets_the_servers_texts_contact_card_and_starters(client, ass
     assert data["english_best"] == catalogue()["english"]["best"]["en"]
     assert data["starters"] == {lang: assistant.index.kb.starters(lang) for lang in LANGS}
     assert [s["id"] for s in data["starters"]["nn"]] == list(assistant.index.kb.meta.starters)
+
+
+def test_every_intent_replies_from_the_catalogue(assistant):
+    from assistant.intents import NONE, IntentError, _intent, load_intents
+
+    intents = load_intents()
+    assert set(intents) - {NONE} == set(catalogue()["intents"])
+    for name in set(intents) - {NONE}:
+        for lang in LANGS:
+            assert assistant.index.intents.reply(name, lang) == catalogue()["intents"][name][lang]
+    with pytest.raises(IntentError, match="no reply in the message catalogue"):
+        _intent("email.yaml", {"intent": "email", "examples": {"nb": ["e-post"], "nn": ["e-post"]}})

@@ -1,7 +1,9 @@
 """Small talk and conversation moves: greeting, thanks, contact, målform switch, English ...
 
-Each intent's training examples and replies, in Bokmål and Nynorsk, are data in
-``assistant/intents/data/<intent>.yaml``. :class:`IntentClassifier` is a scikit-learn model
+Each intent's training examples and behaviour flags, in Bokmål and Nynorsk, are data in
+``assistant/intents/data/<intent>.yaml``; its reply is a text of the message catalogue (section
+``intents`` of ``assistant/data/messages.yaml``), so that editing it needs no rebuild.
+:class:`IntentClassifier` is a scikit-learn model
 trained on them (plus the FAQ's own questions as examples of "no intent"); ``train.py``
 reports its accuracy on held-out examples.
 """
@@ -19,8 +21,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
+from .. import messages
 from ..knowledge import LANGS
-from ..messages import CONTACT, check_placeholders, fill
 from ..query import analyse
 from ..text import TextPipeline, fold_ascii, normalize
 from ..vectors import LinearProbabilities, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
@@ -48,7 +50,7 @@ def looks_english(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Intent:
-    """One intent: its examples and its reply, per målform, and how the dialogue treats it.
+    """One intent: its examples per målform, and how the dialogue treats it (its reply is in the catalogue).
 
     The behaviour flags, all optional in the intent's YAML: ``contact`` (the reply carries Kommunalavdelingen's
     contact card and links its page), ``suggest`` (the reply offers the content's small-talk suggestions,
@@ -59,7 +61,6 @@ class Intent:
 
     id: str
     examples: dict[str, tuple[str, ...]]
-    replies: dict[str, str]
     contact: bool = False
     suggest: bool = False
     opener: bool = False
@@ -67,7 +68,7 @@ class Intent:
 
 
 _FLAGS = {"contact", "suggest", "opener"}
-_KEYS = {"intent", "examples", "replies", "switch_to", *_FLAGS}
+_KEYS = {"intent", "examples", "switch_to", *_FLAGS}
 
 
 class IntentError(ValueError):
@@ -83,12 +84,12 @@ def _intent(name: str, data: dict) -> Intent:
             raise IntentError(f"{name}: {flag} must be true or false")
     if data.get("switch_to") not in (None, *LANGS):
         raise IntentError(f"{name}: switch_to must be one of {', '.join(LANGS)}")
-    for lang in LANGS:
-        check_placeholders(f"{name}: replies.{lang}", str(data["replies"][lang]))
+    if data["intent"] != NONE and data["intent"] not in messages.catalogue()["intents"]:
+        raise IntentError(f"{name}: no reply in the message catalogue (intents.{data['intent']} in "
+                          f"assistant/data/{messages.CATALOGUE})")
     return Intent(
         data["intent"],
         {lang: tuple(str(x) for x in data["examples"][lang]) for lang in LANGS},
-        {lang: " ".join(str(data["replies"][lang]).split()) for lang in LANGS},
         **{flag: data.get(flag, False) for flag in _FLAGS}, switch_to=data.get("switch_to"),
     )
 
@@ -186,5 +187,5 @@ class IntentClassifier:
         return (intent if proba[best] >= self.threshold else NONE), float(proba[best])
 
     def reply(self, intent: str, lang: str) -> str:
-        """The reply for ``intent`` in målform ``lang``, contact placeholders (``{phone}`` ...) filled in."""
-        return fill(self.intents[intent].replies[lang], CONTACT)
+        """The reply for ``intent`` in målform ``lang`` (from the message catalogue, contact details filled in)."""
+        return messages.text("intents", intent, lang)
