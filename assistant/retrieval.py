@@ -222,17 +222,21 @@ class EntryClassifier(_KeyedRetriever):
 
     def fit(self, texts: list[str], keys: list[str]) -> EntryClassifier:
         """Learn each key from its texts (at least two keys)."""
-        if len(set(keys)) < 2:
-            raise ValueError("the entry classifier needs at least two entries to tell apart")
-        self.retrievers_ = self.retrievers or (WordTfidfRetriever(self.pipeline).fit(texts, keys),
-                                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
-        features = sp.hstack([r.matrix_ for r in self.retrievers_], format="csr")
+        features = self._fit_features(texts, keys)
         model = LogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
         self._set_keys(keys)
         classes = {str(k): i for i, k in enumerate(model.classes_)}
         self._columns = np.array([classes[k] for k in self.keys_])
         self.model_ = LinearProbabilities(model)
         return self
+
+    def _fit_features(self, texts: list[str], keys: list[str]) -> sp.csr_matrix:
+        """Check there are two keys to tell apart, fit (or take) the retrievers and stack their rows of ``texts``."""
+        if len(set(keys)) < 2:
+            raise ValueError("the entry classifier needs at least two entries to tell apart")
+        self.retrievers_ = self.retrievers or (WordTfidfRetriever(self.pipeline).fit(texts, keys),
+                                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
+        return sp.hstack([r.matrix_ for r in self.retrievers_], format="csr")
 
     def vector(self, text: str | Query) -> SparseVector:
         """``text`` as its row of word and character features."""
@@ -278,11 +282,7 @@ class NeighbourClassifier(EntryClassifier):
 
     def fit(self, texts: list[str], keys: list[str]) -> NeighbourClassifier:
         """Learn each key from its texts against its nearest keys' texts (at least two keys)."""
-        if len(set(keys)) < 2:
-            raise ValueError("the entry classifier needs at least two entries to tell apart")
-        self.retrievers_ = self.retrievers or (WordTfidfRetriever(self.pipeline).fit(texts, keys),
-                                               CharTfidfRetriever(self.pipeline).fit(texts, keys))
-        features = sp.hstack([r.matrix_ for r in self.retrievers_], format="csr")
+        features = self._fit_features(texts, keys)
         self._set_keys(keys)
         nearest = self._nearest_keys()
         rows, columns, weights, self.intercept_ = [], [], [], np.zeros(len(self.keys_))
