@@ -227,8 +227,7 @@ class Assistant:
         if self._about_scheme(ranking) and ranking.top.score >= policy.suggest_floor:
             # Likely about the scheme, plausibly one of the best entries, not sure enough to answer:
             # offer them, the best first, one click away, instead of "I don't know".
-            ids = [c.id for c in ranking.candidates[: policy.max_suggestions]]
-            return self._clarify(question, ids, reply_lang, ranking, state)
+            return self._clarify(question, self._plausible(ranking, every=True), reply_lang, ranking, state)
         return self._fallback(question, reply_lang, ranking, state)
 
     # -- steps ------------------------------------------------------------------------------
