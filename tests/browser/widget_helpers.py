@@ -60,6 +60,9 @@ def open_widget(page: Page, launcher: str = "Spør om forsøksordningen") -> Non
 def ask(page: Page, question: str) -> None:
     """Type a question into the widget, send it with Enter, and wait for the answer (or the error)."""
     replies = page.locator(".fa-bot, .fa-error")
+    # The page's own heading can be visible before the widget has drawn its log; the greeting is always its
+    # first reply, so wait for it before counting (else the greeting is counted as the answer).
+    expect(replies.first).to_be_visible()
     before = replies.count()
     box = page.get_by_role("textbox", name=LABEL)
     box.fill(question)
