@@ -24,12 +24,17 @@ from .retrieval import FEATURES, Candidate
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled question: its unranked candidates, the expected entry id (None: out of scope) and
-    the score of its best page passage."""
+    """One labelled question: its unranked candidates, the expected entry id (None: out of scope), the
+    score of its best page passage and other entries whose answers answer it as well (``also``)."""
 
     candidates: list[Candidate]
     expect: str | None
     passage: float = 0.0
+    also: tuple[str, ...] = ()
+
+    def is_right(self, entry_id: str) -> bool:
+        """Whether answering with ``entry_id`` answers this question."""
+        return self.expect is not None and (entry_id == self.expect or entry_id in self.also)
 
 
 @dataclass
@@ -85,7 +90,7 @@ def confidence_inputs(ranked: list[Candidate]) -> tuple[float, ...]:
 
 def _ranker(examples: list[Example], features: tuple[str, ...]) -> tuple[dict[str, float], float]:
     X = [[c.features[name] for name in features] for ex in examples for c in ex.candidates]
-    y = [int(c.id == ex.expect) for ex in examples for c in ex.candidates]
+    y = [int(ex.is_right(c.id)) for ex in examples for c in ex.candidates]
     if len(set(y)) < 2:
         raise ValueError("the ranker needs both right and wrong candidates to learn from")
     X = np.array(X)
@@ -155,7 +160,7 @@ def fit_calibration(examples: list[Example], max_oos_rate: float = 0.03, max_wro
     rows, labels, oos = [], [], []
     for ex, ranked in zip(examples, rankings, strict=True):
         rows.append(list(confidence_inputs(ranked)))
-        labels.append(bool(ranked) and ranked[0].id == ex.expect)
+        labels.append(bool(ranked) and ex.is_right(ranked[0].id))
         oos.append(ex.expect is None)
     if len(set(labels)) == 2:
         model = LogisticRegression(C=10.0, max_iter=5000).fit(np.array(rows), np.array(labels, dtype=int))

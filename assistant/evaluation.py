@@ -21,20 +21,31 @@ import yaml
 from .calibration import Calibration, Example, fit_calibration
 from .knowledge import LANGS, Problem, ValidationError
 
-_KEYS = {"q", "expect", "lang", "typo"}
+_KEYS = {"q", "expect", "lang", "typo", "also"}
 #: The development file written by an author who never saw ``faq/`` (see the module docstring).
 VISITOR_FILE = "visitors.yaml"
 
 
 @dataclass(frozen=True)
 class DevQuestion:
-    """A labelled development question."""
+    """A labelled development question: the entry that answers it (None: out of scope) and, in ``also``,
+    other entries whose answers answer it just as well (a second reading, so that a right answer is not
+    graded or learnt as wrong)."""
 
     q: str
     expect: str | None
     lang: str
     typo: bool = False
     visitor: bool = False  # from :data:`VISITOR_FILE`
+    also: tuple[str, ...] = ()
+
+    def accepts(self, entry_id: str) -> bool:
+        """Whether ``entry_id`` answers this question."""
+        return self.expect is not None and (entry_id == self.expect or entry_id in self.also)
+
+    def rank_of_right(self, ranked: Sequence[str]) -> int | None:
+        """The 1-based position of the first entry in ``ranked`` that answers this question (None: none does)."""
+        return next((i for i, entry_id in enumerate(ranked, 1) if self.accepts(entry_id)), None)
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ class Prediction:
     @property
     def correct(self) -> bool:
         """Whether the top-ranked entry is the expected one."""
-        return bool(self.ranked) and self.ranked[0] == self.question.expect
+        return bool(self.ranked) and self.question.accepts(self.ranked[0])
 
 
 def load_devset(root: Path, entry_ids: set[str]) -> list[DevQuestion]:
@@ -75,17 +86,22 @@ def load_devset(root: Path, entry_ids: set[str]) -> list[DevQuestion]:
         for i, item in enumerate(items):
             where = f"[{i}]"
             if not isinstance(item, dict) or set(item) - _KEYS or not {"q", "expect", "lang"} <= set(item):
-                problems.append(Problem(rel, where, "må ha feltene q, expect, lang (og valgfritt typo)"))
+                problems.append(Problem(rel, where, "må ha feltene q, expect, lang (og valgfritt typo, also)"))
                 continue
             expect = None if item["expect"] in (None, "none") else str(item["expect"])
             if expect is not None and expect not in entry_ids:
                 problems.append(Problem(rel, f"{where}.expect", f"ukjent id «{expect}»"))
+            also = item.get("also") or []
+            if not isinstance(also, list) or (also and expect is None):
+                problems.append(Problem(rel, f"{where}.also", "må være en liste av id-er, og bare når expect er en id"))
+                also = []
+            problems += [Problem(rel, f"{where}.also", f"ukjent id «{a}»") for a in also if a not in entry_ids]
             if item["lang"] not in LANGS:
                 problems.append(Problem(rel, f"{where}.lang", "må være nb eller nn"))
             if not str(item["q"]).strip():
                 problems.append(Problem(rel, f"{where}.q", "tomt spørsmål"))
             questions.append(DevQuestion(str(item["q"]), expect, item["lang"], bool(item.get("typo", False)),
-                                         path.name == VISITOR_FILE))
+                                         path.name == VISITOR_FILE, tuple(str(a) for a in also)))
     if problems:
         raise ValidationError(problems)
     return questions
@@ -128,14 +144,15 @@ def metrics(predictions: Sequence[Prediction]) -> dict[str, float]:
         return hits / total if total else float("nan")
 
     def reciprocal_rank(p: Prediction) -> float:
-        return 1.0 / (p.ranked.index(p.question.expect) + 1) if p.question.expect in p.ranked else 0.0
+        rank = p.question.rank_of_right(p.ranked)
+        return 1.0 / rank if rank else 0.0
 
     return {
         "n": len(predictions),
         "n_in_scope": len(inscope),
         "n_out_of_scope": len(oos),
         "top1": rate(sum(p.correct for p in inscope), len(inscope)),
-        "recall_at_3": rate(sum(p.question.expect in p.ranked[:3] for p in inscope), len(inscope)),
+        "recall_at_3": rate(sum((p.question.rank_of_right(p.ranked) or 4) <= 3 for p in inscope), len(inscope)),
         "mrr": rate(sum(reciprocal_rank(p) for p in inscope), len(inscope)) if inscope else float("nan"),
         "answered_rate": rate(sum(p.answered for p in inscope), len(inscope)),
         "precision": rate(sum(p.correct for p in answered), len(answered)),

@@ -39,3 +39,18 @@ def test_threshold_keeps_out_of_scope_answers_within_the_limit():
     assert choose_threshold(confidences, correct, oos, max_oos_rate=0.0) == 0.7
     assert choose_threshold(confidences, correct, oos, max_oos_rate=0.34) == 0.7  # right-minus-wrong still wins
     assert choose_threshold([0.9], [False], [True], max_oos_rate=0.0) == 1.0
+
+
+def test_an_entry_named_in_also_is_learnt_and_graded_as_right():
+    """A development question answered just as well by a second entry (``also``) does not teach the models that
+    answering with it is wrong: with ``also`` the ranker learns both as right and the confidence rises."""
+    def examples(also: tuple[str, ...]) -> list[Example]:
+        both = [Example([cand("first", 0.6), cand("second", 0.8 + (i % 3) * 0.02)], "first", also=also)
+                for i in range(20)]
+        return synthetic_examples() + both
+
+    assert Example([], "first", also=("second",)).is_right("second")
+    assert not Example([], None).is_right("first")
+    single, double = fit_calibration(examples(())), fit_calibration(examples(("second",)))
+    question = [cand("first", 0.6), cand("second", 0.82)]
+    assert single.confidence(single.rank(question)) < double.confidence(double.rank(question))

@@ -3,9 +3,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from assistant.evaluation import Prediction, load_devset, split_metrics
+from assistant.knowledge import ValidationError
 from train import strict_failures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +81,24 @@ def test_blind_failures_name_every_missed_blind_figure():
     assert len(failures) == 5
     assert failures[0] == "blind right = 0.600 < 0.65"
     assert blind_failures(split, {1: 0.9}, {}) == []
+
+
+def test_a_second_right_entry_in_also_counts_as_right_and_bad_also_is_named(tmp_path):
+    devset = tmp_path / "eval" / "devset"
+    devset.mkdir(parents=True)
+    (devset / "h1.yaml").write_text(
+        "- {q: kan forsøket vare lenger, expect: forlengelse, also: [varighet], lang: nb}\n"
+        "- {q: hvor lenge varer et forsøk, expect: varighet, lang: nb}\n", encoding="utf-8")
+    first, second = load_devset(tmp_path, {"varighet", "forlengelse"})
+    assert first.also == ("varighet",) and first.accepts("varighet") and not second.accepts("forlengelse")
+    predictions = [Prediction(q, ("varighet", "forlengelse"), 0.9, 0.5) for q in (first, second)]
+    assert split_metrics(predictions)["alle"]["top1"] == 1.0
+    assert second.rank_of_right(("forlengelse", "varighet")) == 2
+
+    (devset / "h1.yaml").write_text("- {q: hei, expect: none, also: [varighet], lang: nb}\n"
+                                    "- {q: lenge, expect: varighet, also: [finnes-ikke], lang: nb}\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as error:
+        load_devset(tmp_path, {"varighet"})
+    assert [str(p) for p in error.value.problems] == [
+        "eval/devset/h1.yaml: [0].also: må være en liste av id-er, og bare når expect er en id",
+        "eval/devset/h1.yaml: [1].also: ukjent id «finnes-ikke»"]
