@@ -487,6 +487,9 @@ class HybridRetriever:
         self.phrasing_terms_ = {e.id: {frozenset(content_terms(pipeline, q)) for lang in LANGS
                                        for q in e.part(lang).questions} for e in kb.entries}
         self.question_terms_ = {eid: frozenset().union(*sets) for eid, sets in self.phrasing_terms_.items()}
+        # Every phrasing's terms, question words included: a question with exactly the terms of one is worded
+        # as an editor wrote a question the FAQ answers, so it is about the scheme however short it is.
+        self.phrasing_keys_ = frozenset(frozenset(pipeline.terms(p.text)) for p in phrasings)
         # What coverage compares a question's content terms with: the entry's phrasings and answers.
         self.entry_terms_ = {e.id: self.question_terms_[e.id].union(*(content_terms(pipeline, e.part(lang).answer)
                                                                        for lang in LANGS)) for e in kb.entries}
@@ -573,7 +576,7 @@ class HybridRetriever:
         """
         known_words = float(self.speller_.known_words(text))
         query = self._analysed(self.speller_.correct(text))
-        answerable = self.answerability_.probability(query)
+        answerable = 1.0 if frozenset(query.terms) in self.phrasing_keys_ else self.answerability_.probability(query)
         n = len(self.entry_ids_)
         vectors = self.vectors(query)
         pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)

@@ -171,3 +171,13 @@ def test_the_numbers_are_the_policy(assistant):
     strict = Assistant(assistant.index, policy=replace(DialoguePolicy(), repeated_fallbacks=1))
     assert strict.ask("Når tømmes søpla i Bergen?").intent == "repeated_fallback"
     assert assistant.ask("Når tømmes søpla i Bergen?").intent is None
+
+
+def test_every_phrasing_asked_alone_is_answered(assistant):
+    """An editor's phrasing is a question the FAQ answers, however short ("tilskudd?", "telefonnummer?"): asked
+    as it stands, it is answered outright, not offered, even when its one word is also used about other topics;
+    and (two entries may overlap) nearly always with its own entry."""
+    replies = [(p, assistant.ask(p.text)) for p in assistant.index.kb.phrasings]
+    assert [(p.text, reply.intent) for p, reply in replies if reply.fallback or reply.id is None] == []
+    own = sum(reply.id == p.entry_id for p, reply in replies)
+    assert own >= 0.995 * len(replies)
