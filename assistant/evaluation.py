@@ -4,9 +4,9 @@ The development set (``eval/devset/*.yaml``) holds questions written as visitors
 each labelled with the entry that should answer it or ``none``. Calibration is fitted on it, so
 the report is cross-validated: every question is graded by a model fitted on the other folds.
 
-Most files were written by the team that wrote the FAQ's phrasings (group ``teamet``); the file
-:data:`VISITOR_FILE` was written by an author who had read only ``corpus/`` and the fact base, as visitors
-write (group ``besøkende``). The report shows both, since the first flatters the ranker.
+Most files were written by the team that wrote the FAQ's phrasings (group ``teamet``); the files whose
+names start with :data:`VISITOR_PREFIX` were written by authors who had read only ``corpus/`` and the fact
+base, as visitors write (group ``besøkende``). The report shows both, since the first flatters the ranker.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from .calibration import Calibration, Example, fit_calibration
 from .knowledge import LANGS, Problem, ValidationError
 
 _KEYS = {"q", "expect", "lang", "typo", "also"}
-#: The development file written by an author who never saw ``faq/`` (see the module docstring).
-VISITOR_FILE = "visitors.yaml"
+#: The development files written by authors who never saw ``faq/`` start so (see the module docstring).
+VISITOR_PREFIX = "visitors"
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class DevQuestion:
     expect: str | None
     lang: str
     typo: bool = False
-    visitor: bool = False  # from :data:`VISITOR_FILE`
+    visitor: bool = False  # from a file named :data:`VISITOR_PREFIX`...
     also: tuple[str, ...] = ()
 
     def accepts(self, entry_id: str) -> bool:
@@ -101,7 +101,7 @@ def load_devset(root: Path, entry_ids: set[str]) -> list[DevQuestion]:
             if not str(item["q"]).strip():
                 problems.append(Problem(rel, f"{where}.q", "tomt spørsmål"))
             questions.append(DevQuestion(str(item["q"]), expect, item["lang"], bool(item.get("typo", False)),
-                                         path.name == VISITOR_FILE, tuple(str(a) for a in also)))
+                                         path.name.startswith(VISITOR_PREFIX), tuple(str(a) for a in also)))
     if problems:
         raise ValidationError(problems)
     return questions
