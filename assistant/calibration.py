@@ -49,7 +49,7 @@ class Calibration:
 
     weights: dict[str, float]
     bias: float = 0.0
-    conf_coef: tuple[float, ...] = (8.0, 4.0, -2.0, -2.0, 0.0, 2.0, 2.0, 2.0)
+    conf_coef: tuple[float, ...] = (8.0, 4.0, -2.0, -2.0, 0.0, 2.0, 2.0, 2.0, 0.0, 0.0)
     conf_intercept: float = -4.0
     threshold: float = 0.5
     hedge_threshold: float = 0.5
@@ -72,20 +72,28 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-z))
 
 
+#: The gap features: how far a candidate lies below the best entry by one retriever (0: it is that retriever's best).
+GAPS = tuple(name for name in FEATURES if name.endswith("_gap"))
+
+
 def confidence_inputs(ranked: list[Candidate]) -> tuple[float, ...]:
     """What the confidence model looks at: the top fused score, its lead, unknown words, coverage,
-    and whether the question is about the scheme at all (:mod:`assistant.answerability`).
+    whether the question is about the scheme at all (:mod:`assistant.answerability`), how many of the
+    retrievers put the top entry first themselves, and the entry classifier's probability for it.
 
     Whether the question has any word the knowledge base does not know (typos aside) is its own
-    input: one unknown word ("barnehageplass", "startlån") is strong evidence of another topic.
+    input: one unknown word ("barnehageplass", "startlån") is strong evidence of another topic. When
+    word, character, fuzzy and classifier scores agree on the top entry, it is right more often than its
+    fused score alone says.
     """
     top = ranked[0]
     lead = top.score - (ranked[1].score if len(ranked) > 1 else 0.0)
     unknown = top.features["unknown"]
     has_unknown = float(unknown > 0)
     answerable = top.features["answerable"]
+    agreement = sum(top.features[gap] >= 0.0 for gap in GAPS) / len(GAPS)
     return (top.score, lead, unknown, has_unknown, has_unknown * top.score, top.features["coverage"],
-            answerable, answerable * top.score)
+            answerable, answerable * top.score, agreement, top.features["clf"])
 
 
 def _ranker(examples: list[Example], features: tuple[str, ...]) -> tuple[dict[str, float], float]:

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from assistant.calibration import Calibration, Example, choose_threshold, fit_calibration
 from assistant.retrieval import FEATURES, QUESTION_FEATURES, Candidate
 
@@ -54,3 +56,14 @@ def test_an_entry_named_in_also_is_learnt_and_graded_as_right():
     single, double = fit_calibration(examples(())), fit_calibration(examples(("second",)))
     question = [cand("first", 0.6), cand("second", 0.82)]
     assert single.confidence(single.rank(question)) < double.confidence(double.rank(question))
+
+
+def test_confidence_sees_how_many_retrievers_put_the_top_entry_first():
+    from assistant.calibration import GAPS, confidence_inputs
+
+    top = cand("top", 0.5)
+    alone = replace(top, features={**top.features, **dict.fromkeys(GAPS, 0.0), "clf": 0.9})
+    outvoted = replace(alone, features={**alone.features, **dict.fromkeys(GAPS[:3], -0.2)})
+    *_, agreement, clf = confidence_inputs([alone, cand("other", 0.1)])
+    assert (agreement, clf) == (1.0, 0.9)
+    assert confidence_inputs([outvoted, cand("other", 0.1)])[-2] == (len(GAPS) - 3) / len(GAPS)
