@@ -3,7 +3,8 @@
 The order of decisions for one message:
 
 1. a chosen suggestion (``choice``) is answered directly;
-2. a request to switch målform is remembered for the session and confirmed;
+2. a request to switch målform is remembered for the session and confirmed (or, when the message is also a
+   likely question, "... på nynorsk?", answered in the new målform);
 3. retrieval: a confident answer wins over small talk ("Hei, kor lenge kan eit forsøk vare?" is
    answered, the greeting folded in) unless the intent model is surer still ("Kva kan du hjelpe
    meg med?"); a short follow-up ("og kan det forlengast?") is also tried together with the
@@ -195,8 +196,11 @@ class Assistant:
         intent, probability = self.index.intents.predict(question)
         switch_to = self.index.intents.intents[intent].switch_to if intent != NONE else None
         if switch_to:
-            state.lang = switch_to
-            return self._intent(question, intent, state.lang, state)
+            # "Kan du gje meg ei kort oppsummering av ordninga på nynorsk?" asks for an answer too: the målform is
+            # switched, and a message that is also a likely question goes on to be answered in it.
+            state.lang = reply_lang = switch_to
+            if not self.likely(self.rank(question)):
+                return self._intent(question, intent, state.lang, state)
         opener, body = self._split_opener(question)
         if (intent != NONE and probability >= policy.small_talk_probability and not opener
                 and len(tokenize(normalize(body))) <= policy.small_talk_words):
