@@ -44,6 +44,8 @@ from .sessions import MemorySessionStore, SessionState, SessionStore, new_sessio
 from .text import normalize, tokenize
 
 _OPENER = re.compile(r"(?<=[,.!?:;])\s+")
+#: The målform named in a request to switch ("... på nynorsk?"): what the request asks, not what the question is about.
+_MALFORM_NAMES = re.compile(r"\b(?:på\s+)?(?:nynorsk|bokmål|bokmal)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -199,9 +201,13 @@ class Assistant:
             # "Kan du gje meg ei kort oppsummering av ordninga på nynorsk?" asks for an answer too: the målform is
             # switched, and a message that is also a likely question goes on to be answered in it.
             state.lang = reply_lang = switch_to
-            if not self.likely(self.rank(question)):
+            rest = _MALFORM_NAMES.sub(" ", question)
+            if not self.likely(self.rank(rest)):
                 return self._intent(question, intent, state.lang, state)
-        opener, body = self._split_opener(question)
+            intent, probability = NONE, 0.0  # the switch is kept; the rest of the message is the question
+        else:
+            rest = question
+        opener, body = self._split_opener(rest)
         if (intent != NONE and probability >= policy.small_talk_probability and not opener
                 and len(tokenize(normalize(body))) <= policy.small_talk_words):
             return self._intent(question, intent, reply_lang, state)
