@@ -84,7 +84,8 @@ def copy_small_content(target: Path) -> Path:
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             if item["expect"] in keep or (item["expect"] == "none" and out_of_scope > 0):
                 out_of_scope -= item["expect"] == "none"
-                kept.append(item)
+                also = [e for e in item.get("also") or () if e in keep]
+                kept.append({**{k: v for k, v in item.items() if k != "also"}, **({"also": also} if also else {})})
         _write_yaml(target / "eval" / "devset" / path.name, kept)
     for path in sorted((ROOT / "eval" / "blind").glob("*.yaml")):
         kept = []
