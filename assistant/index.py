@@ -54,6 +54,7 @@ class Settings:
     top_k: int = HybridRetriever.top_k
     shortlist: int = HybridRetriever.shortlist
     classifier_max_entries: int = HybridRetriever.classifier_max_entries
+    max_postings: int = HybridRetriever.max_postings
     folds: int = 5
     # The answer threshold keeps this share of out-of-scope development questions from being answered
     # on the tuning folds (the cross-validated rate is reported; the gate in eval/thresholds.yaml is 0.05).
@@ -62,7 +63,7 @@ class Settings:
     def retriever(self) -> HybridRetriever:
         """An unfitted :class:`HybridRetriever` with these settings."""
         return HybridRetriever(fuzzy_scorer=self.fuzzy_scorer, top_k=self.top_k, shortlist=self.shortlist,
-                               classifier_max_entries=self.classifier_max_entries)
+                               classifier_max_entries=self.classifier_max_entries, max_postings=self.max_postings)
 
 
 @dataclass(frozen=True)

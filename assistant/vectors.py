@@ -172,6 +172,36 @@ class Postings:
         return out
 
 
+    def split(self, vector: SparseVector, budget: int) -> tuple[SparseVector, SparseVector]:
+        """``vector``'s rarest terms whose postings add up to at most ``budget``, and the rest of its terms.
+
+        Every term falls in the first part when all its terms' postings fit the budget.
+        """
+        lengths = self.terms.indptr[vector.indices + 1] - self.terms.indptr[vector.indices]
+        if lengths.sum() <= budget:
+            return vector, SparseVector(vector.indices[:0], vector.values[:0])
+        order = np.argsort(lengths, kind="stable")
+        rare = np.zeros(len(lengths), dtype=bool)
+        rare[order[np.cumsum(lengths[order]) <= budget]] = True
+        return (SparseVector(vector.indices[rare], vector.values[rare]),
+                SparseVector(vector.indices[~rare], vector.values[~rare]))
+
+    def row_scores(self, vector: SparseVector, rows: np.ndarray) -> np.ndarray:
+        """The dot products of the rows ``rows`` (ascending) with ``vector``, found by a binary search of each of
+        the vector's terms' postings: for a few rows and terms with long postings."""
+        out = np.zeros(len(rows))
+        indptr, indices, data = self.terms.indptr, self.terms.indices, self.terms.data
+        rows = rows.astype(indices.dtype)  # a search with another integer type would copy every posting
+        for term, value in zip(vector.indices.tolist(), vector.values.tolist(), strict=True):
+            start, end = indptr[term], indptr[term + 1]
+            if end == start:
+                continue
+            found = np.minimum(np.searchsorted(indices[start:end], rows), end - start - 1) + start
+            hit = indices[found] == rows
+            out[hit] += value * data[found[hit]]
+        return out
+
+
 class LinearProbabilities:
     """A fitted :class:`LogisticRegression`'s ``predict_proba`` for one sparse row, without input checks."""
 
