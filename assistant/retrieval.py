@@ -92,6 +92,8 @@ class _KeyedRetriever:
         bounds = np.searchsorted(doc_key[self._doc_order], np.arange(len(self.keys_) + 1))
         self._key_starts = bounds[:-1]  # where each key's texts start in that order (every key has one)
         self._key_docs = [self._doc_order[a:b] for a, b in pairwise(bounds)]  # each key's texts
+        # The texts usually come grouped already (a FAQ's phrasings entry by entry): then no copy in that order.
+        self._grouped = bool(np.all(self._doc_order == np.arange(len(keys))))
 
     def _doc_scores(self, query: Query) -> np.ndarray:
         raise NotImplementedError
@@ -102,7 +104,8 @@ class _KeyedRetriever:
 
     def _best_per_key(self, doc_scores: np.ndarray) -> np.ndarray:
         """Each key's best text score (never below 0), one contiguous segment of the grouped texts per key."""
-        return np.maximum(np.maximum.reduceat(doc_scores[self._doc_order], self._key_starts), 0.0)
+        grouped = doc_scores if self._grouped else doc_scores[self._doc_order]
+        return np.maximum(np.maximum.reduceat(grouped, self._key_starts), 0.0)
 
     def query(self, text: str | Query, k: int = 5) -> list[Scored]:
         """The ``k`` best keys for ``text``, best first."""
@@ -519,7 +522,8 @@ class HybridRetriever:
     question's rarest n-grams up to ``max_postings`` (every n-gram, and exact scores, while they fit: today's
     questions walk at most ~155,000); in a FAQ so large that they do not, the commonest n-grams are added only
     for the ``shortlist`` entries that lead without them (:meth:`PartialScores.completed`), and the other
-    entries keep a lower bound.
+    entries keep a lower bound. The entries' character n-gram scores (``e_char``), a feature of the candidates
+    only, are completed for the candidates, so exact.
     """
 
     fuzzy_scorer: str = "token_set_ratio"
@@ -651,9 +655,9 @@ class HybridRetriever:
         n = len(self.entry_ids_)
         vectors = self.vectors(query)
         pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)
-        columns = {name: getattr(self, f"{name}_").scores_of(vectors[name])
-                   for name in ("q_word", "a_word", "e_word", "e_char")}
-        q_char = self.q_char_.partial_scores(vectors["q_char"], self.max_postings)
+        columns = {name: getattr(self, f"{name}_").scores_of(vectors[name]) for name in ("q_word", "a_word", "e_word")}
+        q_char, e_char = (getattr(self, f"{name}_").partial_scores(vectors[name], self.max_postings)
+                          for name in ("q_char", "e_char"))
         columns["q_char"] = q_char.scores
         columns["page"] = self._page_column(pscores) if self.passages_ else np.zeros(n)
         if not q_char.exact:  # a large FAQ: the commonest n-grams are added for the entries that lead without them
@@ -661,6 +665,8 @@ class HybridRetriever:
         columns["q_fuzzy"] = self._fuzzy_column(query, columns)
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
         order = top_indices(prior, self.top_k)
+        # e_char is a feature of the candidates alone (not of the prior, nor of a gap): completed for them only.
+        columns["e_char"] = e_char.scores if e_char.exact else e_char.completed(order)
         # The classifier is not part of the prior: it scores the candidates (every entry, for the multinomial one).
         columns["clf"] = self.clf_.scores_among(self.clf_.stack([vectors["q_word"], vectors["q_char"]]), order) \
             if self.clf_ else np.zeros(n)
