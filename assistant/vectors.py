@@ -189,17 +189,18 @@ class Postings:
     def row_scores(self, vector: SparseVector, rows: np.ndarray) -> np.ndarray:
         """The dot products of the rows ``rows`` (ascending) with ``vector``, found by a binary search of each of
         the vector's terms' postings: for a few rows and terms with long postings."""
-        out = np.zeros(len(rows))
-        indptr, indices, data = self.terms.indptr, self.terms.indices, self.terms.data
+        indptr, indices = self.terms.indptr, self.terms.indices
+        starts, ends = indptr[vector.indices], indptr[vector.indices + 1]
+        kept = ends > starts
+        starts, ends, values = starts[kept], ends[kept], vector.values[kept]
+        if not len(values) or not len(rows):
+            return np.zeros(len(rows))
         rows = rows.astype(indices.dtype)  # a search with another integer type would copy every posting
-        for term, value in zip(vector.indices.tolist(), vector.values.tolist(), strict=True):
-            start, end = indptr[term], indptr[term + 1]
-            if end == start:
-                continue
-            found = np.minimum(np.searchsorted(indices[start:end], rows), end - start - 1) + start
-            hit = indices[found] == rows
-            out[hit] += value * data[found[hit]]
-        return out
+        found = np.array([np.searchsorted(indices[a:b], rows) for a, b in zip(starts.tolist(), ends.tolist(),
+                                                                               strict=True)])
+        found = np.minimum(found, (ends - starts - 1)[:, None]) + starts[:, None]  # (terms, rows)
+        products = np.where(indices[found] == rows, values[:, None] * self.terms.data[found], 0.0)
+        return products.sum(axis=0)
 
 
 class LinearProbabilities:
