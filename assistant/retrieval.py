@@ -518,12 +518,12 @@ class HybridRetriever:
     the ``shortlist`` entries that lead on the other prior features (every entry when there are
     fewer): the ``top_k`` come from them, since the fuzzy score can only add to an entry's prior.
     Up to ``classifier_max_entries`` entries the entry classifier is an :class:`EntryClassifier`, beyond
-    that a :class:`NeighbourClassifier`. The character n-gram scores of the phrasings walk the postings of the
-    question's rarest n-grams up to ``max_postings`` (every n-gram, and exact scores, while they fit: today's
-    questions walk at most ~155,000); in a FAQ so large that they do not, the commonest n-grams are added only
-    for the ``shortlist`` entries that lead without them (:meth:`PartialScores.completed`), and the other
-    entries keep a lower bound. The entries' character n-gram scores (``e_char``), a feature of the candidates
-    only, are completed for the candidates, so exact.
+    that a :class:`NeighbourClassifier`. The character n-gram scores of the phrasings walk the postings of
+    the question's rarest n-grams up to ``max_postings`` (every n-gram, and exact scores, while they fit: at
+    today's size no development question walks 170,000, and a test keeps them within the budget); in a FAQ so
+    large that they do not, the commonest n-grams are added only for the ``shortlist`` entries that lead
+    without them (:meth:`PartialScores.completed`), and the other entries keep a lower bound. The entries'
+    character n-gram scores (``e_char``), a feature of the candidates only, are completed for the candidates.
     """
 
     fuzzy_scorer: str = "token_set_ratio"

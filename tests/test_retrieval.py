@@ -124,3 +124,12 @@ def test_beyond_its_postings_budget_the_char_scores_are_completed_for_the_leadin
         if expected:
             ranked = index.calibration.rank(bounded)
             assert ranked[0].id == expected
+
+
+def test_every_development_question_is_scored_exactly_within_the_postings_budget(index):
+    retriever = index.retriever
+    for question in index.devset:
+        vectors = retriever.vectors(retriever._analysed(retriever.speller_.correct(question.q)))
+        for name in ("q_char", "e_char"):
+            assert getattr(retriever, f"{name}_").partial_scores(vectors[name], retriever.max_postings).exact, \
+                f"{question.q!r} walks more than max_postings ({retriever.max_postings}) {name} postings: raise it"
