@@ -68,11 +68,11 @@ class AnswerabilityModel:
         texts = [*in_scope, *out_of_scope]
         labels = np.array([1] * len(in_scope) + [0] * len(out_of_scope))
         self.word_ = TfidfVectorizer(tokenizer=self.pipeline.terms, lowercase=False, token_pattern=None,
-                                     sublinear_tf=True).fit(texts)
+                                     sublinear_tf=True)
         self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=False,
-                                     preprocessor=partial(_canonical, self.pipeline)).fit(texts)
-        self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000).fit(
-            self._features(texts), labels)
+                                     preprocessor=partial(_canonical, self.pipeline))
+        features = sp.hstack([self.word_.fit_transform(texts), self.char_.fit_transform(texts)], format="csr")
+        self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000).fit(features, labels)
         return self
 
     def _features(self, texts: list[str]) -> sp.csr_matrix:

@@ -65,6 +65,19 @@ class Scored:
     score: float
 
 
+def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the ``k`` highest ``scores``, best first, ties in index order: ``np.argsort(-scores,
+    kind="stable")[:k]`` without sorting every score (a partition finds the k-th score; only those at or above it
+    are sorted)."""
+    if k >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores >= kth)
+    return above[np.argsort(-scores[above], kind="stable")][:k]
+
+
 class _KeyedRetriever:
     """Shared machinery: texts grouped by key, scores aggregated per key by their maximum."""
 
@@ -79,6 +92,8 @@ class _KeyedRetriever:
         bounds = np.searchsorted(doc_key[self._doc_order], np.arange(len(self.keys_) + 1))
         self._key_starts = bounds[:-1]  # where each key's texts start in that order (every key has one)
         self._key_docs = [self._doc_order[a:b] for a, b in pairwise(bounds)]  # each key's texts
+        # The texts usually come grouped already (a FAQ's phrasings entry by entry): then no copy in that order.
+        self._grouped = bool(np.all(self._doc_order == np.arange(len(keys))))
 
     def _doc_scores(self, query: Query) -> np.ndarray:
         raise NotImplementedError
@@ -89,12 +104,13 @@ class _KeyedRetriever:
 
     def _best_per_key(self, doc_scores: np.ndarray) -> np.ndarray:
         """Each key's best text score (never below 0), one contiguous segment of the grouped texts per key."""
-        return np.maximum(np.maximum.reduceat(doc_scores[self._doc_order], self._key_starts), 0.0)
+        grouped = doc_scores if self._grouped else doc_scores[self._doc_order]
+        return np.maximum(np.maximum.reduceat(grouped, self._key_starts), 0.0)
 
     def query(self, text: str | Query, k: int = 5) -> list[Scored]:
         """The ``k`` best keys for ``text``, best first."""
         scores = self.scores(text)
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = top_indices(scores, k)
         return [Scored(self.keys_[i], float(scores[i])) for i in order]
 
 
@@ -157,6 +173,46 @@ class WordTfidfRetriever(_KeyedRetriever):
 
     def _doc_scores(self, query: Query) -> np.ndarray:
         return self.postings_.scores(self.vector(query))
+
+    def partial_scores(self, vector: SparseVector, budget: int) -> PartialScores:
+        """:meth:`scores_of` from ``vector``'s rarest terms whose postings add up to at most ``budget`` (all its
+        terms when they fit: then the scores are exact), with what it takes to complete them for a few keys."""
+        rare, rest = self.postings_.split(vector, budget)
+        docs = self.postings_.scores(rare)
+        return PartialScores(self, docs, rest, self._best_per_key(docs))
+
+
+@dataclass(frozen=True)
+class PartialScores:
+    """A TF-IDF retriever's scores of a question from its rarest terms: each key's score, or a lower bound of it.
+
+    ``docs``: each text's score from those terms; ``rest``: the question's terms left out (none: the scores
+    are exact); ``scores``: each key's best text score from ``docs``.
+    """
+
+    retriever: WordTfidfRetriever
+    docs: np.ndarray
+    rest: SparseVector
+    scores: np.ndarray
+
+    @property
+    def exact(self) -> bool:
+        """Whether every term of the question was scored."""
+        return not len(self.rest.indices)
+
+    def completed(self, keys: np.ndarray, texts: int = 4) -> np.ndarray:
+        """``scores`` with those of the key indices ``keys`` completed: each key's ``texts`` best texts on the rare
+        terms scored with every term, the key's score their best (still at most its exact score)."""
+        groups = [docs if len(docs) <= texts else docs[np.argpartition(-self.docs[docs], texts - 1)[:texts]]
+                  for docs in (self.retriever._key_docs[k] for k in keys.tolist())]
+        docs = np.concatenate(groups)
+        order = np.argsort(docs)
+        added = np.empty(len(docs))
+        added[order] = self.retriever.postings_.row_scores(self.rest, docs[order])
+        out = self.scores.copy()
+        starts = np.cumsum([0, *(len(g) for g in groups[:-1])])
+        out[keys] = np.maximum(np.maximum.reduceat(self.docs[docs] + added, starts), 0.0)
+        return out
 
 
 class CharTfidfRetriever(WordTfidfRetriever):
@@ -325,8 +381,17 @@ class NeighbourClassifier(EntryClassifier):
     def scores_among(self, features: SparseVector, keys: np.ndarray) -> np.ndarray:
         """Each of the key indices ``keys``'s probability for the question's row ``features``; 0 for the other keys."""
         out = np.zeros(len(self.keys_))
-        x = features.dense(self.weights_.shape[1])
-        out[keys] = 1.0 / (1.0 + np.exp(-(self.weights_[keys] @ x + self.intercept_[keys])))
+        rows = self.weights_[keys]
+        # Each kept weight times the question's value in its column (0 where the question has none), summed per
+        # row in column order: the row times the question's dense vector, without a vector as long as the
+        # vocabulary (which grows with the FAQ).
+        found = np.minimum(np.searchsorted(features.indices, rows.indices), max(len(features.indices) - 1, 0))
+        products = np.zeros(len(rows.indices))
+        if len(features.indices):
+            hit = features.indices[found] == rows.indices
+            products[hit] = rows.data[hit] * features.values[found[hit]]
+        z = np.bincount(np.repeat(np.arange(len(keys)), np.diff(rows.indptr)), products, minlength=len(keys))
+        out[keys] = 1.0 / (1.0 + np.exp(-(z + self.intercept_[keys])))
         return out
 
     def scores_of(self, features: SparseVector) -> np.ndarray:
@@ -453,13 +518,19 @@ class HybridRetriever:
     the ``shortlist`` entries that lead on the other prior features (every entry when there are
     fewer): the ``top_k`` come from them, since the fuzzy score can only add to an entry's prior.
     Up to ``classifier_max_entries`` entries the entry classifier is an :class:`EntryClassifier`, beyond
-    that a :class:`NeighbourClassifier`.
+    that a :class:`NeighbourClassifier`. The character n-gram scores of the phrasings walk the postings of
+    the question's rarest n-grams up to ``max_postings`` (every n-gram, and exact scores, while they fit: at
+    today's size no development question walks 170,000, and a test keeps them within the budget); in a FAQ so
+    large that they do not, the commonest n-grams are added only for the ``shortlist`` entries that lead
+    without them (:meth:`PartialScores.completed`), and the other entries keep a lower bound. The entries'
+    character n-gram scores (``e_char``), a feature of the candidates only, are completed for the candidates.
     """
 
     fuzzy_scorer: str = "token_set_ratio"
     top_k: int = 10
     shortlist: int = 20
     classifier_max_entries: int = 300
+    max_postings: int = 200_000
     prior: dict[str, float] = field(default_factory=lambda: {
         "q_word": 0.35, "q_char": 0.35, "q_fuzzy": 0.2, "a_word": 0.05, "page": 0.05})
 
@@ -560,12 +631,16 @@ class HybridRetriever:
         np.maximum.at(best, self._passage_page, pscores)
         return np.where(self._entry_page >= 0, best[self._entry_page] if len(best) else 0.0, 0.0)
 
+    def _leading(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """The ``shortlist`` entries first on the prior without its fuzzy part."""
+        return top_indices(sum(self.prior[name] * columns[name] for name in self.prior if name != "q_fuzzy"),
+                           self.shortlist)
+
     def _fuzzy_column(self, query: Query, columns: dict[str, np.ndarray]) -> np.ndarray:
         """Fuzzy scores for the ``shortlist`` entries first on the rest of the prior (all when fewer); 0 elsewhere."""
         if len(self.entry_ids_) <= self.shortlist:
             return self.q_fuzzy_.scores(query)
-        rest = sum(self.prior[name] * columns[name] for name in self.prior if name != "q_fuzzy")
-        return self.q_fuzzy_.scores_among(query, np.argsort(-rest, kind="stable")[: self.shortlist])
+        return self.q_fuzzy_.scores_among(query, self._leading(columns))
 
     def candidates(self, text: str) -> tuple[list[Candidate], list[PassageHit]]:
         """The ``top_k`` candidate entries (unranked) and the best three passages of each målform for ``text``.
@@ -580,12 +655,18 @@ class HybridRetriever:
         n = len(self.entry_ids_)
         vectors = self.vectors(query)
         pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)
-        columns = {name: getattr(self, f"{name}_").scores_of(vectors[name])
-                   for name in ("q_word", "q_char", "a_word", "e_word", "e_char")}
+        columns = {name: getattr(self, f"{name}_").scores_of(vectors[name]) for name in ("q_word", "a_word", "e_word")}
+        q_char, e_char = (getattr(self, f"{name}_").partial_scores(vectors[name], self.max_postings)
+                          for name in ("q_char", "e_char"))
+        columns["q_char"] = q_char.scores
         columns["page"] = self._page_column(pscores) if self.passages_ else np.zeros(n)
+        if not q_char.exact:  # a large FAQ: the commonest n-grams are added for the entries that lead without them
+            columns["q_char"] = q_char.completed(self._leading(columns))
         columns["q_fuzzy"] = self._fuzzy_column(query, columns)
         prior = sum(self.prior[name] * columns[name] for name in self.prior)
-        order = np.argsort(-prior, kind="stable")[: self.top_k]
+        order = top_indices(prior, self.top_k)
+        # e_char is a feature of the candidates alone (not of the prior, nor of a gap): completed for them only.
+        columns["e_char"] = e_char.scores if e_char.exact else e_char.completed(order)
         # The classifier is not part of the prior: it scores the candidates (every entry, for the multinomial one).
         columns["clf"] = self.clf_.scores_among(self.clf_.stack([vectors["q_word"], vectors["q_char"]]), order) \
             if self.clf_ else np.zeros(n)

@@ -172,6 +172,37 @@ class Postings:
         return out
 
 
+    def split(self, vector: SparseVector, budget: int) -> tuple[SparseVector, SparseVector]:
+        """``vector``'s rarest terms whose postings add up to at most ``budget``, and the rest of its terms.
+
+        Every term falls in the first part when all its terms' postings fit the budget.
+        """
+        lengths = self.terms.indptr[vector.indices + 1] - self.terms.indptr[vector.indices]
+        if lengths.sum() <= budget:
+            return vector, SparseVector(vector.indices[:0], vector.values[:0])
+        order = np.argsort(lengths, kind="stable")
+        rare = np.zeros(len(lengths), dtype=bool)
+        rare[order[np.cumsum(lengths[order]) <= budget]] = True
+        return (SparseVector(vector.indices[rare], vector.values[rare]),
+                SparseVector(vector.indices[~rare], vector.values[~rare]))
+
+    def row_scores(self, vector: SparseVector, rows: np.ndarray) -> np.ndarray:
+        """The dot products of the rows ``rows`` (ascending) with ``vector``, found by a binary search of each of
+        the vector's terms' postings: for a few rows and terms with long postings."""
+        indptr, indices = self.terms.indptr, self.terms.indices
+        starts, ends = indptr[vector.indices], indptr[vector.indices + 1]
+        kept = ends > starts
+        starts, ends, values = starts[kept], ends[kept], vector.values[kept]
+        if not len(values) or not len(rows):
+            return np.zeros(len(rows))
+        rows = rows.astype(indices.dtype)  # a search with another integer type would copy every posting
+        found = np.array([np.searchsorted(indices[a:b], rows) for a, b in zip(starts.tolist(), ends.tolist(),
+                                                                               strict=True)])
+        found = np.minimum(found, (ends - starts - 1)[:, None]) + starts[:, None]  # (terms, rows)
+        products = np.where(indices[found] == rows, values[:, None] * self.terms.data[found], 0.0)
+        return products.sum(axis=0)
+
+
 class LinearProbabilities:
     """A fitted :class:`LogisticRegression`'s ``predict_proba`` for one sparse row, without input checks."""
 

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import yaml
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             multiplied_root(root, Path(tmp), factor)
             kb, load_s = timed(load_knowledge, Path(tmp))
-        retriever, fit_s = timed(settings.retriever().fit, kb)
+        with threadpool_limits(limits=1):  # as build_index fits
+            retriever, fit_s = timed(settings.retriever().fit, kb)
         index = Index(kb, retriever, real.calibration, real.malform, real.intents, f"scale-{factor}", real.built_at)
         assistant = Assistant(index)
         per_question(assistant.ask, questions[:20])  # warm caches (stemmer, spelling map)

@@ -2,8 +2,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_info
 
-from assistant.index import IndexLoadError, content_hash, load_index, load_or_build, save_index
+from assistant.index import IndexLoadError, build_index, content_hash, load_index, load_or_build, save_index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,3 +59,11 @@ def test_load_or_build_rebuilds_a_corrupt_index(index, tmp_path, monkeypatch):
     rebuilt = load_or_build(ROOT, tmp_path)
     assert built == [ROOT] and rebuilt.content_hash == index.content_hash
     assert load_index(path).content_hash == index.content_hash
+
+
+def test_the_build_fits_with_one_blas_and_openmp_thread(monkeypatch):
+    seen = []
+    monkeypatch.setattr("assistant.index._build_index",
+                        lambda root, settings, progress: seen.append({p["num_threads"] for p in threadpool_info()}))
+    build_index(ROOT)
+    assert seen == [{1}]

@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from assistant.retrieval import (
     HybridRetriever,
     NeighbourClassifier,
     WordTfidfRetriever,
+    top_indices,
 )
 
 TEXTS = ["Hvor lenge kan et forsøk vare?", "Kor lenge varer eit forsøk?", "Hva var søknadsfristen?",
@@ -92,3 +95,41 @@ def test_the_neighbour_classifier_tells_near_neighbours_apart():
     assert classifier.query("hvor mange år kan det forlenges", k=1)[0].key == "forlengelse"
     scores = classifier.scores_among(classifier.vector("søknadsfrist"), np.array([2]))
     assert scores[2] > 0.5 and scores[0] == scores[1] == 0.0
+
+
+@pytest.mark.parametrize("question", ["hvor mange år kan det forlenges", "søknadsfrist", "xyz", "hva"])
+def test_the_neighbour_classifier_scores_its_candidates_as_the_dense_product_does(question):
+    classifier = NeighbourClassifier().fit(NEAR, NEAR_KEYS)
+    features = classifier.vector(question)
+    keys = np.array([2, 0])
+    dense = classifier.weights_[keys] @ features.dense(classifier.weights_.shape[1]) + classifier.intercept_[keys]
+    assert np.array_equal(classifier.scores_among(features, keys)[keys], 1.0 / (1.0 + np.exp(-dense)))
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 10, 50, 60])
+def test_top_indices_are_the_stable_argsort_s_first(k):
+    rng = np.random.default_rng(k)
+    scores = rng.integers(0, 5, size=50) / 4.0  # many ties
+    assert top_indices(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+
+
+def test_beyond_its_postings_budget_the_char_scores_are_completed_for_the_leading_entries(index):
+    small = copy.copy(index.retriever)
+    small.max_postings = 2_000  # today's questions walk ~70,000 character n-gram postings
+    for question, expected in [("Kor lenge kan eit forsøk vare?", "varighet"), ("hvem kan søke om forsøk", None)]:
+        exact, _ = index.retriever.candidates(question)
+        bounded, _ = small.candidates(question)
+        exact_char = {c.id: c.features["q_char"] for c in exact}
+        assert all(c.features["q_char"] <= exact_char.get(c.id, 1.0) + 1e-12 for c in bounded)
+        if expected:
+            ranked = index.calibration.rank(bounded)
+            assert ranked[0].id == expected
+
+
+def test_every_development_question_is_scored_exactly_within_the_postings_budget(index):
+    retriever = index.retriever
+    for question in index.devset:
+        vectors = retriever.vectors(retriever._analysed(retriever.speller_.correct(question.q)))
+        for name in ("q_char", "e_char"):
+            assert getattr(retriever, f"{name}_").partial_scores(vectors[name], retriever.max_postings).exact, \
+                f"{question.q!r} walks more than max_postings ({retriever.max_postings}) {name} postings: raise it"

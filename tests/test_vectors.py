@@ -99,3 +99,32 @@ def test_fuzzy_matching_on_a_shortlist_scores_those_entries_as_in_full(index):
         full, some = fuzzy.scores(question), fuzzy.scores_among(question, keys)
         np.testing.assert_array_equal(some[keys], full[keys])
         assert not np.delete(some, keys).any()
+
+
+@pytest.mark.parametrize("budget", [0, 3, 10, 10**6])
+def test_a_question_split_by_its_terms_postings_scores_the_same_in_its_two_parts(budget):
+    retriever = CharTfidfRetriever().fit(TEXTS, [str(i) for i in range(len(TEXTS))])
+    postings = retriever.postings_
+    for question in QUESTIONS:
+        vector = retriever.vector(question)
+        rare, rest = postings.split(vector, budget)
+        lengths = np.diff(postings.terms.indptr)
+        assert lengths[rare.indices].sum() <= budget or not len(rest.indices)
+        assert sorted([*rare.indices.tolist(), *rest.indices.tolist()]) == vector.indices.tolist()
+        rows = np.array([0, 2, 5])
+        np.testing.assert_allclose(postings.scores(rare)[rows] + postings.row_scores(rest, rows),
+                                   postings.scores(vector)[rows], atol=1e-12)
+
+
+def test_partial_scores_are_exact_within_the_budget_and_a_lower_bound_completed_for_some_keys():
+    keys = ["varighet", "varighet", "frist", "tilskudd", "hvem", "fylke"]
+    retriever = CharTfidfRetriever().fit(TEXTS, keys)
+    vector = retriever.vector("kor lenge kan forsøket vare")
+    exact = retriever.scores_of(vector)
+    within = retriever.partial_scores(vector, 10**6)
+    assert within.exact and np.array_equal(within.scores, exact)
+    partial = retriever.partial_scores(vector, 5)
+    assert not partial.exact and np.all(partial.scores <= exact + 1e-12)
+    completed = partial.completed(np.array([0, 2]))
+    np.testing.assert_allclose(completed[[0, 2]], exact[[0, 2]], atol=1e-12)
+    assert np.array_equal(completed[[1, 3, 4]], partial.scores[[1, 3, 4]])

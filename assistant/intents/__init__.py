@@ -135,13 +135,27 @@ def _examples(intents: dict[str, Intent], extra_none: list[str]) -> tuple[list[s
     return texts, labels
 
 
+def holdout_accuracy(intents: dict[str, Intent], extra_none: list[str], share: float = 0.25, seed: int = 7) -> float:
+    """The intent model's accuracy on a held-out ``share`` of the examples, trained on the rest.
+
+    A figure for the report (``train.py``), not part of the index: a build fits the model once, on every example.
+    """
+    texts, labels = _examples(intents, extra_none)
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    cut = int(len(order) * share)
+    test, train = order[:cut], order[cut:]
+    model = _model().fit([texts[i] for i in train], [labels[i] for i in train])
+    predicted = model.predict([texts[i] for i in test])
+    return sum(p == labels[i] for p, i in zip(predicted, test, strict=True)) / len(test)
+
+
 @dataclass
 class IntentClassifier:
     """Which intent, if any, a message expresses, with the model's probability."""
 
     threshold: float = 0.5
     intents: dict[str, Intent] = field(default_factory=dict)
-    holdout_accuracy: float | None = None
 
     def fit(self, intents: dict[str, Intent], extra_none: list[str]) -> IntentClassifier:
         """Train on every example; ``extra_none`` are messages with no intent (the FAQ's questions)."""
@@ -165,19 +179,6 @@ class IntentClassifier:
                                       words.vector(word_ngrams(re.findall(_WORD, canonical), _WORD_NGRAMS))
                                       .shifted(chars.size)])
         return self._proba(vector)
-
-    def evaluate_holdout(self, intents: dict[str, Intent], extra_none: list[str], share: float = 0.25,
-                         seed: int = 7) -> float:
-        """Accuracy on a held-out ``share`` of the examples, the model trained on the rest."""
-        texts, labels = _examples(intents, extra_none)
-        order = list(range(len(texts)))
-        random.Random(seed).shuffle(order)
-        cut = int(len(order) * share)
-        test, train = order[:cut], order[cut:]
-        model = _model().fit([texts[i] for i in train], [labels[i] for i in train])
-        predicted = model.predict([texts[i] for i in test])
-        self.holdout_accuracy = sum(p == labels[i] for p, i in zip(predicted, test, strict=True)) / len(test)
-        return self.holdout_accuracy
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely intent and its probability; ``none`` when below the threshold."""
