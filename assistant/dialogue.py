@@ -179,8 +179,9 @@ class Assistant:
             raise ValueError(f"unknown entry {choice!r}")
         if choice is None and (not question or not question.strip()):
             raise ValueError("empty question")
+        # A new conversation has nothing stored yet: no store round trip for it.
+        state = (self.sessions.get(session) if session is not None else None) or SessionState()
         session = session or new_session_id()
-        state = self.sessions.get(session) or SessionState()
         reply = pinned._respond(question or "", lang, state, choice)
         if reply.intent != "english":
             state.last_lang = reply.lang

@@ -122,3 +122,19 @@ def test_health_turns_degraded_and_ask_stays_fast_while_redis_hangs(own_redis, i
     assert health["status"] == "degraded" and health["redis"] == {"sessions": False, "rate_limits": False}
     own_redis.resume()
     assert client.get("/api/health").get_json()["status"] == "ok"
+
+
+def test_a_new_conversation_costs_the_store_no_read(index):
+    """Only a conversation that goes on is looked up (one Redis round trip less for every first question)."""
+    class Counting(MemorySessionStore):
+        reads = 0
+
+        def get(self, session):
+            Counting.reads += 1
+            return super().get(session)
+
+    assistant = Assistant(index, Counting())
+    first = assistant.ask("Hvor lenge kan et forsøk vare?")
+    assert Counting.reads == 0
+    assert assistant.ask("og kan det forlenges?", session=first.session).id == "forlengelse"
+    assert Counting.reads == 1
