@@ -34,8 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FNR = "01017010170"  # made up, with valid control digits
 PHONE = "912 34 567"
 #: Asked as visitors do; the assistant falls back on it today (on the whole content and on the small copy), though
-#: it is about the "varighet" entry. ("hvor lenge gjelder unntaket vårt" is answered since the phrasings of 1 December.)
-UNANSWERED = "hvor lenge får vi beholde unntaket"
+#: it is about the "varighet" entry. As the assistant learns, such wordings get answered and this one must be
+#: replaced by one it still misses ("hvor lenge gjelder unntaket vårt" was answered from the phrasings of
+#: 1 December, "hvor lenge får vi beholde unntaket" from the second visitor round).
+UNANSWERED = "hvor lenge gjelder dispensasjonen vår"
 NAME, PASSWORD = "kari", "riktig-hest-batteri-stift"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
