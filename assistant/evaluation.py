@@ -20,6 +20,7 @@ import yaml
 
 from .calibration import Calibration, Example, fit_calibration
 from .knowledge import LANGS, Problem, ValidationError
+from .retrieval import Candidate
 
 _KEYS = {"q", "expect", "lang", "typo", "also"}
 #: The development files written by authors who never saw ``faq/`` start so (see the module docstring).
@@ -36,12 +37,16 @@ class DevQuestion:
     expect: str | None
     lang: str
     typo: bool = False
-    visitor: bool = False  # from a file named :data:`VISITOR_PREFIX`...
+    visitor: bool = False  # from a file whose name starts with :data:`VISITOR_PREFIX`
     also: tuple[str, ...] = ()
 
     def accepts(self, entry_id: str) -> bool:
         """Whether ``entry_id`` answers this question."""
         return self.expect is not None and (entry_id == self.expect or entry_id in self.also)
+
+    def example(self, candidates: list[Candidate], passage: float = 0.0) -> Example:
+        """This question's labels with its retrieval ``candidates`` and best ``passage`` score, to calibrate on."""
+        return Example(candidates, self.expect, passage, self.also)
 
     def rank_of_right(self, ranked: Sequence[str]) -> int | None:
         """The 1-based position of the first entry in ``ranked`` that answers this question (None: none does)."""
@@ -152,7 +157,7 @@ def metrics(predictions: Sequence[Prediction]) -> dict[str, float]:
         "n_in_scope": len(inscope),
         "n_out_of_scope": len(oos),
         "top1": rate(sum(p.correct for p in inscope), len(inscope)),
-        "recall_at_3": rate(sum((p.question.rank_of_right(p.ranked) or 4) <= 3 for p in inscope), len(inscope)),
+        "recall_at_3": rate(sum(p.question.rank_of_right(p.ranked[:3]) is not None for p in inscope), len(inscope)),
         "mrr": rate(sum(reciprocal_rank(p) for p in inscope), len(inscope)) if inscope else float("nan"),
         "answered_rate": rate(sum(p.answered for p in inscope), len(inscope)),
         "precision": rate(sum(p.correct for p in answered), len(answered)),

@@ -116,7 +116,7 @@ def examples_for(retriever: HybridRetriever, questions: list[DevQuestion],
     examples = []
     for i, question in enumerate(questions, 1):
         candidates, hits = retriever.candidates(question.q)
-        examples.append(Example(candidates, question.expect, hits[0].score if hits else 0.0, question.also))
+        examples.append(question.example(candidates, hits[0].score if hits else 0.0))
         progress("Kandidater for utviklingssettet", i, len(questions))
     return examples
 

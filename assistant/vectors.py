@@ -171,7 +171,6 @@ class Postings:
         _sparsetools.csc_matvec(self.rows, len(wanted), indptr, rows, values, vector.values, out)
         return out
 
-
     def split(self, vector: SparseVector, budget: int) -> tuple[SparseVector, SparseVector]:
         """``vector``'s rarest terms whose postings add up to at most ``budget``, and the rest of its terms.
 

@@ -269,7 +269,7 @@ def baseline_examples(current: Index, devset: Sequence[DevQuestion]) -> list[Exa
         for q in devset:
             if q.q not in cache:
                 cache[q.q] = current.retriever.candidates(q.q)[0]
-        return [Example(cache[q.q], q.expect, also=q.also) for q in devset]
+        return [q.example(cache[q.q]) for q in devset]
 
 
 def baseline_predictions(current: Index, devset: Sequence[DevQuestion], settings: Settings) -> list[Prediction]:
