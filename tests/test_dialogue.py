@@ -173,6 +173,7 @@ def test_the_numbers_are_the_policy(assistant):
     assert assistant.ask("Når tømmes søpla i Bergen?").intent is None
 
 
+@pytest.mark.slow  # every phrasing through the whole reply path (~3,200 questions, half a minute)
 def test_every_phrasing_asked_alone_is_answered(assistant):
     """An editor's phrasing is a question the FAQ answers, however short ("tilskudd?", "telefonnummer?"): asked
     as it stands, it is answered outright, not offered, even when its one word is also used about other topics;
