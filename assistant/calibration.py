@@ -36,11 +36,6 @@ class Example:
         """Whether answering with ``entry_id`` answers this question."""
         return self.expect is not None and (entry_id == self.expect or entry_id in self.also)
 
-    def with_answerable(self, answerable: float) -> Example:
-        """This example with ``answerable`` as every candidate's answerability."""
-        return replace(self, candidates=[replace(c, features={**c.features, "answerable": answerable})
-                                         for c in self.candidates])
-
 
 @dataclass
 class Calibration:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .calibration import Calibration, Example, fit_calibration
-from .evaluation import DevQuestion, Prediction, cross_validate, folds, load_devset
+from .evaluation import DevQuestion, Prediction, cross_validate, load_devset
 from .intents import IntentClassifier, load_intents
 from .knowledge import LANGS, KnowledgeBase, load_knowledge
 from .malform import MalformClassifier
@@ -110,33 +110,15 @@ def _no_progress(step: str, done: int, total: int) -> None:
     return None
 
 
-def examples_for(retriever: HybridRetriever, questions: list[DevQuestion], k: int,
+def examples_for(retriever: HybridRetriever, questions: list[DevQuestion],
                  progress: Progress = _no_progress) -> list[Example]:
-    """Candidate features for every development question, each question's answerability cross-fitted."""
+    """Candidate features for every development question."""
     examples = []
     for i, question in enumerate(questions, 1):
         candidates, hits = retriever.candidates(question.q)
         examples.append(question.example(candidates, hits[0].score if hits else 0.0))
         progress("Kandidater for utviklingssettet", i, len(questions))
-    return cross_fitted(retriever, questions, examples, k)
-
-
-def cross_fitted(retriever: HybridRetriever, questions: Sequence[DevQuestion], examples: Sequence[Example],
-                 k: int) -> list[Example]:
-    """``examples`` with each question's answerability by a model that did not learn from it.
-
-    The answerability model learns from the development set's in-scope questions too (visitors' words, which
-    the editors' phrasings lack: "webinar opptak", long messages with context), so each of the ``k`` folds
-    that the calibration's cross-validation holds out (:func:`~assistant.evaluation.folds`) is scored by a
-    model learnt without it; the calibration then learns from answerabilities like those of unseen questions.
-    """
-    out = list(examples)
-    for held in folds(len(questions), k) if len(questions) >= k else []:
-        left_out = set(held)
-        model = retriever.answerability_for([q.q for i, q in enumerate(questions) if i not in left_out and q.expect])
-        for i in held:
-            out[i] = examples[i].with_answerable(retriever.answerable(questions[i].q, model))
-    return out
+    return examples
 
 
 def build_index(root: Path, settings: Settings | None = None, progress: Progress = _no_progress) -> Index:
@@ -156,9 +138,9 @@ def _build_index(root: Path, settings: Settings, progress: Progress) -> Index:
     devset = load_devset(root, set(kb.by_id))
     progress("Validerer innhold", 1, 1)
     progress("Tilpasser søkemotoren", 0, 1)
-    retriever = settings.retriever().fit(kb, [q.q for q in devset if q.expect])
+    retriever = settings.retriever().fit(kb)
     progress("Tilpasser søkemotoren", 1, 1)
-    examples = examples_for(retriever, devset, settings.folds, progress)
+    examples = examples_for(retriever, devset, progress)
     progress("Kryssvalidering", 0, 1)
     predictions = cross_validate(devset, examples, settings.folds, settings.max_oos_rate) if devset else []
     progress("Kryssvalidering", 1, 1)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
@@ -535,12 +534,8 @@ class HybridRetriever:
     prior: dict[str, float] = field(default_factory=lambda: {
         "q_word": 0.35, "q_char": 0.35, "q_fuzzy": 0.2, "a_word": 0.05, "page": 0.05})
 
-    def fit(self, kb: KnowledgeBase, questions: Sequence[str] = ()) -> HybridRetriever:
-        """Index every phrasing, answer and page passage of ``kb``.
-
-        ``questions``: more questions about the scheme (the development set's, in visitors' words), which the
-        answerability model learns from besides the phrasings.
-        """
+    def fit(self, kb: KnowledgeBase) -> HybridRetriever:
+        """Index every phrasing, answer and page passage of ``kb``."""
         phrasings = kb.phrasings
         texts, keys = [p.text for p in phrasings], [p.entry_id for p in phrasings]
         answers = [e.part(lang).answer for e in kb.entries for lang in LANGS]
@@ -573,8 +568,7 @@ class HybridRetriever:
         passages = list(kb.passages)
         self.vocabulary_ = Vocabulary().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
         self.speller_ = SpellingCorrector().fit(texts + answers + [f"{p.heading} {p.text}" for p in passages])
-        self.answerability_texts_ = texts
-        self.answerability_ = self.answerability_for(questions)
+        self.answerability_ = Answerability(AnswerabilityModel().fit(texts, out_of_scope_questions() + junk_examples()))
         self.passages_ = {p.id: p for p in passages}
         if passages:
             ptexts = [f"{p.heading}. {p.text}" for p in passages]
@@ -614,20 +608,6 @@ class HybridRetriever:
 
     def _passage_column(self, vectors: dict[str, SparseVector]) -> np.ndarray:
         return (self.p_word_.scores_of(vectors["p_word"]) + self.p_char_.scores_of(vectors["p_char"])) / 2
-
-    def answerability_for(self, questions: Sequence[str]) -> Answerability:
-        """An answerability model learnt from the phrasings and ``questions`` (about the scheme) against the
-        out-of-scope corpus and junk."""
-        return Answerability(AnswerabilityModel().fit([*self.answerability_texts_, *questions],
-                                                      out_of_scope_questions() + junk_examples()))
-
-    def answerable(self, text: str | Query, model: Answerability | None = None) -> float:
-        """Whether ``text`` (corrected already when a :class:`Query`) is about the scheme, by ``model`` (default: the
-        fitted one); 1 when its terms are exactly those of a phrasing."""
-        query = text if isinstance(text, Query) else self._analysed(self.speller_.correct(text))
-        if frozenset(query.terms) in self.phrasing_keys_:
-            return 1.0
-        return (model or self.answerability_).probability(query)
 
     def _analysed(self, text: str | Query) -> Query:
         return as_query(text, self.q_word_.pipeline)
@@ -671,7 +651,7 @@ class HybridRetriever:
         """
         known_words = float(self.speller_.known_words(text))
         query = self._analysed(self.speller_.correct(text))
-        answerable = self.answerable(query)
+        answerable = 1.0 if frozenset(query.terms) in self.phrasing_keys_ else self.answerability_.probability(query)
         n = len(self.entry_ids_)
         vectors = self.vectors(query)
         pscores = self._passage_column(vectors) if self.passages_ else np.zeros(0)

@@ -115,8 +115,7 @@ def main() -> int:
     rows = [graded_by_cross_validation(evaluate("Ours (hybrid, calibrated)", ours, devset), list(index.predictions))]
     # Ablation: the same candidates and folds, ranked without the entry classifier's features.
     without = tuple(f for f in FEATURES if not f.startswith("clf"))
-    examples = examples_for(index.retriever, devset, settings.folds)
-    ablated = cross_validate(devset, examples, settings.folds, settings.max_oos_rate,
+    ablated = cross_validate(devset, examples_for(index.retriever, devset), settings.folds, settings.max_oos_rate,
                              fit=lambda examples, rate: fit_calibration(examples, rate, features=without))
     # It ranks the same candidates (the classifier still runs to compute them), so it has no times of its own.
     rows.append(graded_by_cross_validation({"name": "Ours without the entry classifier", "ms": None, "p95": None},

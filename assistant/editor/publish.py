@@ -44,7 +44,7 @@ from ..database import LogUnavailable
 from ..dialogue import Assistant
 from ..evaluation import DevQuestion, Prediction, cross_validate, load_devset, split_metrics
 from ..ids import HEX_ID
-from ..index import Index, Settings, build_index, content_hash, cross_fitted, save_index
+from ..index import Index, Settings, build_index, content_hash, save_index
 from ..knowledge import KnowledgeBase, Phrasing, Problem, ValidationError, check_knowledge
 from ..rules import entry_problems, id_problems, phrasing_problems
 from . import content
@@ -260,7 +260,7 @@ def baseline_blind(current: Index, root: Path) -> dict[str, float]:
         return _baseline["blind"]
 
 
-def baseline_candidates(current: Index, devset: Sequence[DevQuestion]) -> list[Example]:
+def baseline_examples(current: Index, devset: Sequence[DevQuestion]) -> list[Example]:
     """The candidate features of ``devset`` under the current index's retriever (cached per index)."""
     with _baseline_lock:
         if _baseline["hash"] != (current.content_hash, id(current)):
@@ -274,8 +274,7 @@ def baseline_candidates(current: Index, devset: Sequence[DevQuestion]) -> list[E
 
 def baseline_predictions(current: Index, devset: Sequence[DevQuestion], settings: Settings) -> list[Prediction]:
     """``devset`` graded, cross-validated, by the current index's retriever (candidates cached per index)."""
-    examples = cross_fitted(current.retriever, devset, baseline_candidates(current, devset), settings.folds)
-    return cross_validate(devset, examples, settings.folds, settings.max_oos_rate)
+    return cross_validate(devset, baseline_examples(current, devset), settings.folds, settings.max_oos_rate)
 
 
 def baseline_ready(current: Index) -> bool | None:
@@ -304,7 +303,7 @@ def warm_baseline(current: Index, root: Path) -> threading.Thread | None:
         return None
 
     def work() -> None:
-        baseline_candidates(current, current.devset)
+        baseline_examples(current, current.devset)
         baseline_blind(current, root)
 
     thread = threading.Thread(target=work, name="baseline-warm", daemon=True)
