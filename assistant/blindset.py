@@ -105,15 +105,15 @@ class Graded:
     question: BlindQuestion
     outcome: str
     confidence: float
+    ranked: tuple[str, ...] | None = None  # the ranker's entries, best first, threshold ignored (when asked for)
 
 
-def run(questions: Sequence[BlindQuestion], ask: Callable[[str], Reply]) -> list[Graded]:
-    """Ask every question as a first message and grade the replies."""
-    graded = []
-    for q in questions:
-        reply = ask(q.q)
-        graded.append(Graded(q, grade(q, reply), reply.confidence))
-    return graded
+def run(questions: Sequence[BlindQuestion], ask: Callable[[str], Reply],
+        rank: Callable[[str], Sequence[str]] | None = None) -> list[Graded]:
+    """Ask every question as a first message and grade the replies; with ``rank``, also record the ranker's
+    order of the entries for it (what the answer would be with no threshold and no dialogue)."""
+    return [Graded(q, grade(q, reply := ask(q.q)), reply.confidence, tuple(rank(q.q)) if rank else None)
+            for q in questions]
 
 
 def _rate(hits: int, total: int) -> float:
@@ -127,6 +127,12 @@ def blind_metrics(graded: Sequence[Graded]) -> dict[str, float]:
     oos = [g for g in graded if g.question.scope != "in"]
     junk = [g for g in graded if g.question.scope == "junk"]
     share = {o: _rate(sum(g.outcome == o for g in covered), len(covered)) for o in OUTCOMES}
+    ranked = [g for g in covered if g.ranked is not None]
+    if ranked:  # the ranker's ceiling: what no threshold or confidence model can raise "right" above
+        share["ranked_first"] = _rate(sum(bool(g.ranked) and g.ranked[0] in g.question.expect for g in ranked),
+                                      len(ranked))
+        share["ranked_top3"] = _rate(sum(any(i in g.question.expect for i in g.ranked[:3]) for g in ranked),
+                                     len(ranked))
     return {
         "n_in_scope": len(covered),
         "n_out_of_scope": len(oos),
@@ -170,6 +176,8 @@ _ROWS = [
     ("oos_false_answer_rate", "Falske svar utenfor tema"),
     ("junk_answered", "Søppel besvart (antall)"),
     ("uncovered_answered", "Udekkede besvart (antall)"),
+    ("ranked_first", "Rangert først (uten terskel)"),
+    ("ranked_top3", "Blant tre første rangerte"),
 ]
 
 
@@ -179,7 +187,7 @@ def format_blind(split: dict[str, dict[str, float]]) -> str:
     head = f"{'Mål':<28}" + "".join(f"{n:>11}" for n in names)
     lines = [head, "-" * len(head), f"{'Spørsmål (i tema/utenfor)':<28}" + "".join(
         f"{int(split[n]['n_in_scope']):>6}/{int(split[n]['n_out_of_scope']):<4}" for n in names)]
-    for key, label in _ROWS:
+    for key, label in (row for row in _ROWS if row[0] in split[names[0]]):
         fmt = "{:>11.0f}" if key.endswith("answered") else "{:>11.3f}"
         lines.append(f"{label:<28}" + "".join(fmt.format(split[n][key]) for n in names))
     return "\n".join(lines)

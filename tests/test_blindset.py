@@ -41,6 +41,17 @@ def test_metrics_count_out_of_scope_and_junk_apart():
     m = blind_metrics(graded)
     assert m["right"] == 0.5 and m["offered"] == 0.5 and m["right_or_offered"] == 1.0
     assert m["oos_false_answer_rate"] == 1.0 and m["junk_answered"] == 1
+    assert "ranked_first" not in m  # no ranking recorded: no ceiling reported
+
+
+def test_the_rankers_ceiling_counts_the_right_entry_first_and_among_three_whatever_the_reply():
+    graded = [Graded(IN, "offered", 0.2, ("hvem-kan-soke", "soknadsfrist")),
+              Graded(IN, "fallback", 0.1, ("soknadsfrist", "varighet", "hvem-kan-soke")),
+              Graded(IN, "wrong", 0.9, ("soknadsfrist", "varighet", "tilskudd", "hvem-kan-soke")),
+              Graded(OUT, "fallback", 0.1, ("hvem-kan-soke",))]
+    m = blind_metrics(graded)
+    assert m["ranked_first"] == pytest.approx(1 / 3) and m["ranked_top3"] == pytest.approx(2 / 3)
+    assert m["right"] == 0.0
 
 
 def test_the_blind_set_is_large_mixed_and_valid(index):
