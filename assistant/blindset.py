@@ -21,9 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from .knowledge import LANGS, KnowledgeBase, Problem, ValidationError
+from .knowledge import LANGS, KnowledgeBase, Problem, ValidationError, load_yaml
 from .noise import add_noise
 from .reply import Reply
 
@@ -56,7 +54,7 @@ def load_blind(root: Path, entry_ids: set[str], page_urls: dict[str, str]) -> li
     questions: list[BlindQuestion] = []
     for path in sorted((root / "eval" / "blind").glob("*.yaml")):
         rel = str(path.relative_to(root))
-        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        items = load_yaml(path.read_text(encoding="utf-8")) or []
         for i, item in enumerate(items if isinstance(items, list) else [None]):
             where = f"[{i}]"
             if not isinstance(item, dict) or not _REQUIRED <= set(item) or set(item) - _KEYS:

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from .calibration import Calibration, Example, fit_calibration
-from .knowledge import LANGS, Problem, ValidationError
+from .knowledge import LANGS, Problem, ValidationError, load_yaml
 from .retrieval import Candidate
 
 _KEYS = {"q", "expect", "lang", "typo", "also"}
@@ -81,7 +81,7 @@ def load_devset(root: Path, entry_ids: set[str]) -> list[DevQuestion]:
     for path in sorted((root / "eval" / "devset").glob("*.yaml")):
         rel = str(path.relative_to(root))
         try:
-            items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            items = load_yaml(path.read_text(encoding="utf-8")) or []
         except yaml.YAMLError as exc:
             problems.append(Problem(rel, "", f"kan ikke leses som YAML: {exc}".splitlines()[0]))
             continue

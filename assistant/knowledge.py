@@ -28,6 +28,14 @@ _MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august"
 _ENTRY_KEYS = {"id", "source", "related", "reviewed", "contact", "nb", "nn"}
 _PAGE_KEYS = {"title", "url", "lang", "date"}
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
+#: PyYAML's safe loader on libyaml's parser when PyYAML was built with it (ten times faster on the content), else
+#: the pure-Python one: the same documents, the same errors (``yaml.YAMLError``).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, parsed by libyaml when PyYAML has it."""
+    return yaml.load(text, Loader=_YAML_LOADER)
 
 
 @dataclass(frozen=True)
@@ -191,7 +199,7 @@ def _parse_date(value: Any) -> dt.date | None:
 
 def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(Problem(rel, "", f"kan ikke leses som YAML: {exc}".splitlines()[0]))
         return None
@@ -310,7 +318,7 @@ def _page(path: Path, rel: str, problems: list[Problem]) -> Page | None:
         problems.append(Problem(rel, "", "mangler front matter mellom to linjer med ---"))
         return None
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = load_yaml(match.group(1))
     except yaml.YAMLError as exc:
         problems.append(Problem(rel, "front matter", str(exc).splitlines()[0]))
         return None

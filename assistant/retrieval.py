@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 
 from .answerability import AnswerabilityModel, junk_examples, out_of_scope_questions
 from .knowledge import LANGS, KnowledgeBase, Passage
+from .logistic import LogisticRegression as LbfgsLogisticRegression
 from .query import Query, as_query
 from .spelling import SpellingCorrector
 from .text import TextPipeline, stopwords
@@ -279,7 +280,7 @@ class EntryClassifier(_KeyedRetriever):
     def fit(self, texts: list[str], keys: list[str]) -> EntryClassifier:
         """Learn each key from its texts (at least two keys)."""
         features = self._fit_features(texts, keys)
-        model = LogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
+        model = LbfgsLogisticRegression(C=self.C, max_iter=5000).fit(features, keys)
         self._set_keys(keys)
         classes = {str(k): i for i, k in enumerate(model.classes_)}
         self._columns = np.array([classes[k] for k in self.keys_])

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from .. import messages
-from ..knowledge import LANGS
+from ..knowledge import LANGS, load_yaml
+from ..logistic import LogisticRegression
 from ..query import analyse
 from ..text import TextPipeline, fold_ascii, normalize
 from ..vectors import LinearProbabilities, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
@@ -101,7 +100,7 @@ def load_intents() -> dict[str, Intent]:
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".yaml"):
             continue
-        data = yaml.safe_load(item.read_text(encoding="utf-8"))
+        data = load_yaml(item.read_text(encoding="utf-8"))
         intents[data["intent"]] = _intent(item.name, data)
     return intents
 
