@@ -14,7 +14,8 @@ answered more often than ``max_oos_rate``, chosen to maximise right minus wrong 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+import operator
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -58,10 +59,12 @@ class Calibration:
 
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:
         """Give each candidate its fused score (a probability) and sort, best first."""
+        names, weights = list(self.weights), list(self.weights.values())
         scored = []
         for c in candidates:
-            z = self.bias + sum(weight * c.features[name] for name, weight in self.weights.items())
-            scored.append(replace(c, score=1.0 / (1.0 + math.exp(-z))))
+            # The products added one by one from 0, in the weights' order (as sum() over a generator adds them).
+            z = self.bias + sum(map(operator.mul, weights, [c.features[name] for name in names]))
+            scored.append(Candidate(c.id, c.features, 1.0 / (1.0 + math.exp(-z))))
         return sorted(scored, key=lambda c: -c.score)
 
     def confidence(self, ranked: list[Candidate]) -> float:
@@ -111,24 +114,33 @@ def _ranker(examples: list[Example], features: tuple[str, ...]) -> tuple[dict[st
     return dict(zip(features, weights.tolist(), strict=True)), bias
 
 
+def _answered_counts(confidences: list[float], thresholds: np.ndarray,
+                     *flags: list[bool]) -> tuple[np.ndarray, ...]:
+    """For each of ``thresholds``: how many ``confidences`` reach it, and how many of those have each of ``flags``
+    set (counted on the confidences sorted once, instead of a pass over every confidence per threshold)."""
+    values = np.asarray(confidences, dtype=float)
+    order = np.argsort(values, kind="stable")
+    first = np.searchsorted(values[order], thresholds, side="left")  # the first confidence >= each threshold
+    counts = [len(values) - first]
+    for flag in flags:
+        from_top = np.concatenate([np.cumsum(np.asarray(flag, dtype=np.int64)[order][::-1])[::-1], [0]])
+        counts.append(from_top[first])
+    return tuple(counts)
+
+
 def choose_threshold(confidences: list[float], correct: list[bool], out_of_scope: list[bool],
                      max_oos_rate: float) -> float:
     """The confidence threshold that maximises right minus wrong answers within ``max_oos_rate``.
 
-    An answer counts as wrong when it is the wrong entry or answers an out-of-scope question.
+    An answer counts as wrong when it is the wrong entry or answers an out-of-scope question. Of equally
+    good thresholds the lowest wins.
     """
     n_oos = max(1, sum(out_of_scope))
-    best_t, best_utility = 1.0, -math.inf
-    for t in [*sorted(set(confidences)), 1.0]:
-        answered = [c >= t for c in confidences]
-        oos_answered = sum(a and o for a, o in zip(answered, out_of_scope, strict=True))
-        if oos_answered / n_oos > max_oos_rate:
-            continue
-        right = sum(a and ok for a, ok in zip(answered, correct, strict=True))
-        utility = right - (sum(answered) - right)
-        if utility > best_utility:
-            best_t, best_utility = t, utility
-    return float(best_t)
+    thresholds = np.append(np.unique(np.asarray(confidences, dtype=float)), 1.0)
+    answered, right, oos_answered = _answered_counts(confidences, thresholds, correct, out_of_scope)
+    utility = np.where(oos_answered / n_oos > max_oos_rate, -np.inf, (2 * right - answered).astype(float))
+    best = int(np.argmax(utility))  # the first of the best
+    return float(thresholds[best]) if utility[best] > -np.inf else 1.0
 
 
 def choose_hedge_threshold(confidences: list[float], correct: list[bool], out_of_scope: list[bool],
@@ -136,15 +148,13 @@ def choose_hedge_threshold(confidences: list[float], correct: list[bool], out_of
     """The lowest confidence from which answering keeps wrong answers to in-scope questions within
     ``max_wrong_rate`` and answers to out-of-scope questions within ``max_oos_rate``."""
     n_in, n_oos = max(1, out_of_scope.count(False)), max(1, sum(out_of_scope))
-    best = 1.0
-    for t in sorted(set(confidences), reverse=True):
-        answered = [c >= t for c in confidences]
-        wrong = sum(a and not ok and not o for a, ok, o in zip(answered, correct, out_of_scope, strict=True))
-        oos = sum(a and o for a, o in zip(answered, out_of_scope, strict=True))
-        if wrong / n_in > max_wrong_rate or oos / n_oos > max_oos_rate:
-            break
-        best = t
-    return float(best)
+    thresholds = np.unique(np.asarray(confidences, dtype=float))[::-1]
+    wrong_in_scope = [not ok and not o for ok, o in zip(correct, out_of_scope, strict=True)]
+    _, wrong, oos = _answered_counts(confidences, thresholds, wrong_in_scope, out_of_scope)
+    over = np.flatnonzero((wrong / n_in > max_wrong_rate) | (oos / n_oos > max_oos_rate))
+    kept = len(thresholds) if not len(over) else int(over[0])  # the thresholds from the top down to the first over
+    return float(thresholds[kept - 1]) if kept else 1.0
+
 
 
 def choose_passage_threshold(examples: list[Example], answerable: float = 0.5) -> float:
