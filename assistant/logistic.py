@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.linalg import blas
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
 from sklearn.linear_model import LogisticRegression as _SklearnLogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -275,27 +275,33 @@ class _Loss:
     def __init__(self, matrix: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, l2: float, outputs: int):
         self.matrix, self.transposed = matrix, matrix.T.tocsr()
         self.weights, self.total, self.l2, self.outputs = weights, weights.sum(), l2, outputs
+        self.row_weights = (weights / self.total)[:, None]
         self.rows = np.arange(matrix.shape[0])
         self.labels = labels
         self.target = labels.astype(float) if outputs == 1 else None
 
     def __call__(self, w: np.ndarray) -> tuple[float, np.ndarray]:
         coef = w.reshape(-1, self.outputs)
-        raw = self.matrix @ coef[:-1] + coef[-1]
+        weights = coef[:-1]
+        raw = self.matrix @ weights
+        raw += coef[-1]
         if self.outputs == 1:
             z = raw[:, 0]
             pointwise = -log_expit(z) + (1.0 - self.target) * z  # log(1 + e^z) - y z
             residual = (expit(z) - self.target)[:, None]
-        else:
-            norm = logsumexp(raw, axis=1)
-            pointwise = norm - raw[self.rows, self.labels]
-            residual = np.exp(raw - norm[:, None])
+        else:  # softmax, shifted by each row's largest value
+            raw -= raw.max(axis=1)[:, None]
+            residual = np.exp(raw)
+            total = residual.sum(axis=1)
+            pointwise = np.log(total) - raw[self.rows, self.labels]
+            residual /= total[:, None]
             residual[self.rows, self.labels] -= 1.0
-        residual *= (self.weights / self.total)[:, None]
-        weights = coef[:-1]
-        loss = float(self.weights @ pointwise) / self.total + 0.5 * self.l2 * float(np.vdot(weights, weights))
+        residual *= self.row_weights
+        flat = weights.ravel()
+        loss = float(self.weights @ pointwise) / self.total + 0.5 * self.l2 * blas.ddot(flat, flat)
         grad = np.empty_like(coef)
-        grad[:-1] = self.transposed @ residual + self.l2 * weights
+        grad[:-1] = self.transposed @ residual
+        blas.daxpy(flat, grad[:-1].ravel(), a=self.l2)  # in place: grad[:-1] += l2 * weights
         grad[-1] = residual.sum(axis=0)
         return loss, grad.ravel()
 
