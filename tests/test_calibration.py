@@ -1,6 +1,10 @@
+import math
+import random
 from dataclasses import replace
 
-from assistant.calibration import Calibration, Example, choose_threshold, fit_calibration
+import pytest
+
+from assistant.calibration import Calibration, Example, choose_hedge_threshold, choose_threshold, fit_calibration
 from assistant.retrieval import FEATURES, QUESTION_FEATURES, Candidate
 
 
@@ -41,6 +45,51 @@ def test_threshold_keeps_out_of_scope_answers_within_the_limit():
     assert choose_threshold(confidences, correct, oos, max_oos_rate=0.0) == 0.7
     assert choose_threshold(confidences, correct, oos, max_oos_rate=0.34) == 0.7  # right-minus-wrong still wins
     assert choose_threshold([0.9], [False], [True], max_oos_rate=0.0) == 1.0
+
+
+def _threshold_by_trying_each(confidences, correct, oos, max_oos_rate):
+    """The answer threshold's definition, one threshold at a time: the most right-minus-wrong answers within the
+    out-of-scope limit, the lowest of equals; 1.0 when none keeps within it."""
+    best_t, best_utility = 1.0, -math.inf
+    for t in [*sorted(set(confidences)), 1.0]:
+        answered = [c >= t for c in confidences]
+        if sum(a and o for a, o in zip(answered, oos, strict=True)) / max(1, sum(oos)) > max_oos_rate:
+            continue
+        right = sum(a and ok for a, ok in zip(answered, correct, strict=True))
+        if right - (sum(answered) - right) > best_utility:
+            best_t, best_utility = t, right - (sum(answered) - right)
+    return best_t
+
+
+def _hedge_by_trying_each(confidences, correct, oos, max_wrong_rate, max_oos_rate):
+    """The hedge threshold's definition: going down from the highest confidence, the last one within both limits."""
+    best = 1.0
+    for t in sorted(set(confidences), reverse=True):
+        answered = [c >= t for c in confidences]
+        wrong = sum(a and not ok and not o for a, ok, o in zip(answered, correct, oos, strict=True))
+        if wrong / max(1, oos.count(False)) > max_wrong_rate \
+                or sum(a and o for a, o in zip(answered, oos, strict=True)) / max(1, sum(oos)) > max_oos_rate:
+            break
+        best = t
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_thresholds_are_those_of_trying_every_confidence(seed):
+    """The thresholds are counted on the confidences sorted once; they are the ones trying each would pick,
+    ties and repeated confidences included."""
+    rng = random.Random(seed)
+    n = rng.randint(0, 50)
+    grid = rng.choice([4, 20, 1000])
+    confidences = [rng.randint(0, grid) / grid for _ in range(n)]
+    correct = [rng.random() < 0.7 for _ in range(n)]
+    oos = [rng.random() < 0.25 for _ in range(n)]
+    for max_oos in (0.0, 0.02, 0.2):
+        assert choose_threshold(confidences, correct, oos, max_oos) == \
+            _threshold_by_trying_each(confidences, correct, oos, max_oos)
+        for max_wrong in (0.0, 0.03, 0.3):
+            assert choose_hedge_threshold(confidences, correct, oos, max_wrong, max_oos) == \
+                _hedge_by_trying_each(confidences, correct, oos, max_wrong, max_oos)
 
 
 def test_an_entry_named_in_also_is_learnt_and_graded_as_right():

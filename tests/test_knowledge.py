@@ -1,8 +1,9 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
-from assistant.knowledge import ValidationError, check_knowledge, load_knowledge, split_passages
+from assistant.knowledge import ValidationError, check_knowledge, load_knowledge, load_yaml, split_passages
 
 GOOD = """\
 id: {id}
@@ -121,3 +122,15 @@ def test_split_passages_keeps_headings_and_numbers_passages():
     passages = split_passages("s", "nn", "https://a.no/", "Tittel", "Innleiing.\n\n## Del to\n\nTekst her.\n")
     assert [(p.id, p.heading, p.text) for p in passages] == [
         ("s.nn#1", "Tittel", "Innleiing."), ("s.nn#2", "Del to", "Tekst her.")]
+
+
+def test_load_yaml_reads_the_content_as_safe_load_does():
+    """The content is parsed by libyaml when PyYAML has it: the same documents as the pure-Python safe loader, the
+    same error class for a broken file."""
+    root = Path(__file__).resolve().parent.parent
+    files = [*sorted((root / "faq").glob("*.yaml"))[:20], *sorted((root / "eval" / "devset").glob("*.yaml"))]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml(text) == yaml.safe_load(text), path.name
+    with pytest.raises(yaml.YAMLError):
+        load_yaml("nb:\n  questions: [a, b\n  answer: c\n")
