@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from .text import TextPipeline, _data_lines
+from .vectors import CharTfidfVectorizer
 
 _KEYBOARD_ROWS = ("qwertyuiopå", "asdfghjkløæ", "zxcvbnm")
 
@@ -69,7 +70,7 @@ class AnswerabilityModel:
         labels = np.array([1] * len(in_scope) + [0] * len(out_of_scope))
         self.word_ = TfidfVectorizer(tokenizer=self.pipeline.terms, lowercase=False, token_pattern=None,
                                      sublinear_tf=True)
-        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=False,
+        self.char_ = CharTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=False,
                                      preprocessor=partial(_canonical, self.pipeline))
         features = sp.hstack([self.word_.fit_transform(texts), self.char_.fit_transform(texts)], format="csr")
         self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000).fit(features, labels)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from .query import analyse
 from .text import fold_ascii, normalize
-from .vectors import LinearProbabilities, TermSpace, char_wb_ngrams
+from .vectors import CharTfidfVectorizer, LinearProbabilities, TermSpace, char_wb_ngrams
 
 #: Words that are Bokmål and not Nynorsk.
 NB_ONLY = frozenset("""
@@ -64,7 +63,7 @@ class MalformClassifier:
     def fit(self, texts: list[str], langs: list[str]) -> MalformClassifier:
         """Train the n-gram fallback on labelled texts (the FAQ's phrasings and answers)."""
         self.model_: Pipeline = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+            CharTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                             preprocessor=normalize),
             LogisticRegression(max_iter=2000, C=4.0),
         )

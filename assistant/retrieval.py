@@ -27,6 +27,7 @@ from .query import Query, as_query
 from .spelling import SpellingCorrector
 from .text import TextPipeline, stopwords
 from .vectors import (
+    CharTfidfVectorizer,
     LinearProbabilities,
     Postings,
     SharedGrams,
@@ -130,7 +131,7 @@ def word_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (1, 2
 
 def char_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (2, 5)) -> TfidfVectorizer:
     """TF-IDF over character n-grams of the content words: robust to typos and missing æøå."""
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True,
+    return CharTfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True,
                            preprocessor=partial(content_text, pipeline), lowercase=False)
 
 

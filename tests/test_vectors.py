@@ -8,7 +8,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from assistant.query import analyse
 from assistant.retrieval import CharTfidfRetriever, WordTfidfRetriever, content_text
 from assistant.text import TextPipeline
-from assistant.vectors import Postings, SharedGrams, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
+from assistant.vectors import (
+    CharTfidfVectorizer,
+    Postings,
+    SharedGrams,
+    SparseVector,
+    TermSpace,
+    char_wb_ngrams,
+    word_ngrams,
+)
 
 TEXTS = ["Hvor lenge kan et forsøk vare?", "Kor lenge varer eit forsøk?", "Hva var søknadsfristen?",
          "Får kommunen tilskudd?", "Hvem kan søke?", "Kan fylkeskommunen søkje om forsøk på tvers av sektorar?"]
@@ -24,6 +32,21 @@ def test_char_and_word_ngrams_are_scikit_learns():
         for text in QUESTIONS + TEXTS:
             assert char_wb_ngrams(text, ngram_range) == char(text)
             assert word_ngrams(text.split(), ngram_range) == word(text)
+
+
+@pytest.mark.parametrize("preprocessor", [None, str.upper])
+def test_the_char_vectoriser_fits_scikit_learns_vocabulary_weights_and_rows(preprocessor):
+    """Its own n-grams (each word's made once) give scikit-learn's vectoriser exactly, repeated words included."""
+    texts = TEXTS + QUESTIONS + ["forsøk forsøk forsøket", "x"]
+    kwargs = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True, "preprocessor": preprocessor}
+    ours, theirs = CharTfidfVectorizer(**kwargs), TfidfVectorizer(**kwargs)
+    rows, expected = ours.fit_transform(texts), theirs.fit_transform(texts)
+    assert ours.vocabulary_ == theirs.vocabulary_ and np.array_equal(ours.idf_, theirs.idf_)
+    assert np.array_equal(rows.indptr, expected.indptr) and np.array_equal(rows.indices, expected.indices)
+    assert np.array_equal(rows.data, expected.data)
+    assert (ours.transform(QUESTIONS) != theirs.transform(QUESTIONS)).nnz == 0
+    with pytest.raises(ValueError, match="char_wb"):
+        CharTfidfVectorizer(analyzer="word").fit(texts)
 
 
 @pytest.mark.parametrize("make", [WordTfidfRetriever, CharTfidfRetriever])

@@ -24,7 +24,7 @@ from ..knowledge import LANGS, load_yaml
 from ..logistic import LogisticRegression
 from ..query import analyse
 from ..text import TextPipeline, fold_ascii, normalize
-from ..vectors import LinearProbabilities, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
+from ..vectors import CharTfidfVectorizer, LinearProbabilities, SparseVector, TermSpace, char_wb_ngrams, word_ngrams
 
 NONE = "none"
 
@@ -115,7 +115,7 @@ _CHAR_NGRAMS, _WORD_NGRAMS = (2, 4), (1, 2)
 
 def _model() -> Pipeline:
     features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=_CHAR_NGRAMS, sublinear_tf=True,
+        ("chars", CharTfidfVectorizer(analyzer="char_wb", ngram_range=_CHAR_NGRAMS, sublinear_tf=True,
                                   preprocessor=_canonical)),
         ("words", TfidfVectorizer(analyzer="word", ngram_range=_WORD_NGRAMS, sublinear_tf=True,
                                   preprocessor=_canonical, token_pattern=_WORD)),
