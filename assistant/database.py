@@ -29,6 +29,7 @@ all this for ``GET /api/health``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -172,6 +173,15 @@ def storable(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
+def _server_options(parsed: sa.URL) -> dict[str, Any]:
+    """Engine options for a database server: parameters hidden; PostgreSQL gives up connecting after
+    :data:`PG_CONNECT_TIMEOUT` seconds (unless the URL says otherwise)."""
+    options: dict[str, Any] = {"hide_parameters": True}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
+    return options
+
+
 def _create_engine(url: str) -> sa.Engine:
     """An engine for ``url`` that never puts statement parameters in messages or logs.
 
@@ -182,11 +192,9 @@ def _create_engine(url: str) -> sa.Engine:
     5 s busy timeout) instead of failing.
     """
     parsed = engine_url(url)
-    options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
     if parsed.get_backend_name() != "sqlite":
-        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-            options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
-        return sa.create_engine(parsed, **options)
+        return sa.create_engine(parsed, pool_pre_ping=True, **_server_options(parsed))
+    options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
     if parsed.database in (None, "", ":memory:"):
         options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
@@ -214,6 +222,25 @@ def _create_engine(url: str) -> sa.Engine:
     return engine
 
 
+def _create_writer(url: str) -> sa.Engine | None:
+    """The engine of :meth:`QuestionLog.record` on a database server: each insert is one autocommitted statement
+    (one round trip instead of four: no ping, ``BEGIN`` or ``COMMIT``). None for SQLite (in process: no round
+    trips to save), whose writes keep their ``BEGIN IMMEDIATE``.
+
+    Without the ping, a pooled connection that the server closed fails on use: :meth:`QuestionLog.record` then
+    tries once more on a new connection (the pool is refilled after a disconnect).
+    """
+    parsed = engine_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    return sa.create_engine(parsed, isolation_level="AUTOCOMMIT", pool_pre_ping=False, **_server_options(parsed))
+
+
+def _disconnected(exc: LogUnavailable) -> bool:
+    """Whether the statement failed because its pooled connection was gone (the server restarted or closed it)."""
+    return bool(getattr(exc.__cause__, "connection_invalidated", False))
+
+
 def _transient(exc: LogUnavailable) -> bool:
     """Whether the database could not be reached (worth retrying), rather than refusing the statement."""
     cause = exc.__cause__
@@ -221,15 +248,25 @@ def _transient(exc: LogUnavailable) -> bool:
         getattr(cause, "connection_invalidated", False))
 
 
-def _insert_new(connection: sa.Connection) -> sa.Insert:
-    """An insert into the log that skips a ``reply_id`` already stored (a retry after a lost commit reply)."""
-    if connection.dialect.name == "postgresql":
+#: The insert of one new record: one statement object, so SQLAlchemy compiles it once (its cache key is constant).
+_INSERT = question_log.insert()
+
+
+@functools.cache
+def _insert_new_for(dialect: str) -> sa.Insert:
+    """The insert of :func:`_insert_new` for the dialect named ``dialect`` (made once per dialect)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
-    elif connection.dialect.name == "sqlite":
+    elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
-        return question_log.insert()
+        return _INSERT
     return insert(question_log).on_conflict_do_nothing(index_elements=["reply_id"])
+
+
+def _insert_new(connection: sa.Connection) -> sa.Insert:
+    """An insert into the log that skips a ``reply_id`` already stored (a retry after a lost commit reply)."""
+    return _insert_new_for(connection.dialect.name)
 
 
 class QuestionLog:
@@ -247,6 +284,7 @@ class QuestionLog:
                  spool: str | os.PathLike[str] | None = None):
         self.url = url
         self.engine = _create_engine(url)
+        self._writer = _create_writer(url)
         self.clock = clock
         self._secret = (secret or secrets.token_hex(32)).encode()
         self._migrated = False
@@ -281,16 +319,29 @@ class QuestionLog:
             raise LogUnavailable("the question log's database could not be migrated") from exc
         self._migrated = True
 
-    def _execute(self, work: Callable[[sa.Connection], T]) -> T:
-        """Run ``work`` in a transaction (migrating first if needed) and note whether the database answered."""
+    def dispose(self) -> None:
+        """Close the pooled connections (before a fork: a worker process must never share one with another)."""
+        self.engine.dispose()
+        if self._writer is not None:
+            self._writer.dispose()
+
+    def _execute(self, work: Callable[[sa.Connection], T], *, single: bool = False) -> T:
+        """Run ``work`` in a transaction (migrating first if needed) and note whether the database answered.
+
+        ``single``: ``work`` is one statement, autocommitted on a database server (see :func:`_create_writer`).
+        """
         try:
             if not self._migrated:
                 with self._lock:
                     if not self._migrated:
                         self.migrate()
             try:
-                with self.engine.begin() as connection:
-                    result = work(connection)
+                if single and self._writer is not None:
+                    with self._writer.connect() as connection:
+                        result = work(connection)
+                else:
+                    with self.engine.begin() as connection:
+                        result = work(connection)
             except sa.exc.SQLAlchemyError as exc:
                 logger.warning("Spørsmålsloggen er utilgjengelig: %s", _describe(exc))
                 raise LogUnavailable("the question log's database is unavailable") from exc
@@ -355,13 +406,23 @@ class QuestionLog:
             self._spool(row)  # the database is down or catching up: join the others, do not wait for it
         else:
             try:
-                self._execute(lambda connection: connection.execute(question_log.insert().values(**row)))
+                self._insert(row)
             except LogUnavailable as exc:
                 if self.spool is None or not _transient(exc):
                     raise
                 self._spool(row)
         logger.debug("Lagret spørsmål %s: %s", reply_id, masked.text)
         return reply_id
+
+    def _insert(self, row: dict[str, Any]) -> None:
+        """Insert one record; once more, skipping it if the first try stored it after all, when the pooled connection
+        turned out to be gone."""
+        try:
+            self._execute(lambda connection: connection.execute(_INSERT, row), single=True)
+        except LogUnavailable as exc:
+            if not _disconnected(exc):
+                raise
+            self._execute(lambda connection: connection.execute(_insert_new(connection), row), single=True)
 
     def _spool(self, row: dict[str, Any]) -> None:
         """Commit ``row`` to the spool and see that it is drained; :class:`LogUnavailable` when it cannot be kept."""
@@ -566,7 +627,7 @@ def init_app(app: Flask) -> QuestionLog:
         log.migrate()
     except LogUnavailable:
         app.logger.warning("Spørsmålsloggen er utilgjengelig ved oppstart; prøver igjen ved første bruk")
-    log.engine.dispose()
+    log.dispose()
     app.extensions["log"] = log
 
     @app.before_request

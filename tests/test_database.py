@@ -82,7 +82,7 @@ def make_log(db_url):
 
     yield make
     for log in logs:
-        log.engine.dispose()
+        log.dispose()
 
 
 def all_stored_text(log: QuestionLog) -> str:
@@ -188,6 +188,27 @@ def test_concurrent_start_up_and_records_from_many_threads_are_all_kept(make_log
         ids = list(pool.map(lambda i: record(logs[i % 2], f"spørsmål {i}", session=f"s{i}"), range(40)))
     assert len(set(ids)) == 40
     assert sorted(r.reply_id for r in logs[0].records()) == sorted(ids)
+
+
+def test_a_record_is_one_statement_on_a_server_and_survives_a_connection_the_server_closed(db_url, make_log):
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite has no server connection to lose")
+    log = make_log()
+    first = record(log)
+    statements = []
+    sa.event.listen(log._writer, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with log._writer.connect() as connection:  # the pooled connection the next record will use
+        backend = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        assert connection.connection.driver_connection.autocommit  # no BEGIN and COMMIT round trips
+    statements.clear()
+    admin = sa.create_engine(engine_url(db_url))
+    with admin.connect() as connection:
+        assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
+    admin.dispose()
+    second = record(log, "Når er fristen?")  # fails on the dead connection, then is stored on a new one
+    assert [s.split()[0] for s in statements] == ["INSERT", "INSERT"]
+    assert log.available
+    assert sorted(r.reply_id for r in log.records()) == sorted([first, second])  # each once
 
 
 # --- feedback ------------------------------------------------------------------------------------------
