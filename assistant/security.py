@@ -6,7 +6,8 @@
   ``/api/*`` from the browser, and the same list makes up ``frame-ancestors`` for ``/embed``.
 - Flask-Limiter limits POSTs per client address (``RATELIMIT_DEFAULT``, stored in memory or in Redis via
   ``RATELIMIT_STORAGE_URI``): one budget for questions, whether asked through ``/api/ask``, ``/`` or
-  ``/embed``, and one for ``/api/feedback``. A Redis that fails or does not answer within ``REDIS_TIMEOUT``
+  ``/embed``, and one for ``/api/feedback``. In Redis each limit costs a request one round trip, its headers included
+  (:mod:`assistant.rate_storage`). A Redis that fails or does not answer within ``REDIS_TIMEOUT``
   is left for each process's memory (the same limits, counted per worker) until it answers again: limits
   fail to memory, never open and never with a 500.
 - ``SECRET_KEY``: a well-known or short key (``dev``, the default) is never used to sign anything. It is
@@ -29,6 +30,7 @@ from flask_limiter.util import get_remote_address
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .rate_storage import counting_uri
 from .redis_clients import RedisCheck, guarded_pool, is_redis_url
 
 #: Endpoints that answer questions: their POSTs share one rate-limit budget per visitor.
@@ -162,14 +164,16 @@ def init_app(app: Flask) -> Limiter:
         return response
 
     storage = app.config["RATELIMIT_STORAGE_URI"]
+    storage_uri = None
     if is_redis_url(storage):  # a hung Redis: fail fast, then count in this process's memory (in-memory fallback)
         timeout = float(app.config["REDIS_TIMEOUT"])
         pause = float(app.config["REDIS_RETRY_SECONDS"])
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"connection_pool": guarded_pool(storage, timeout, pause),
                                                    **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})}
         app.extensions.setdefault("redis_checks", {})["rate_limits"] = RedisCheck(storage, timeout, pause)
+        storage_uri = counting_uri(storage)  # one round trip per limit, headers included
     limits = str(app.config["RATELIMIT_DEFAULT"])
-    return Limiter(get_remote_address, app=app, default_limits=[limits],
+    return Limiter(get_remote_address, app=app, default_limits=[limits], storage_uri=storage_uri,
                    default_limits_exempt_when=_limited_request_exempt,
                    application_limits=[limits], application_limits_exempt_when=_ask_request_exempt)
 

@@ -1,9 +1,11 @@
 import io
 import json
 import os
+import time
 import uuid
 
 import pytest
+import redis
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
@@ -207,6 +209,31 @@ def test_rate_limit_in_redis_is_shared_between_apps(assistant, tmp_path, redis_u
     assert [first.post("/api/ask", json={"question": "Hvem kan søke?"}).status_code for _ in range(2)] == [200, 200]
     response = second.post("/api/ask", json={"question": "Hvem kan søke?"})
     assert response.status_code == 429 and "Retry-After" in response.headers
+
+
+def test_rate_limit_in_redis_costs_one_round_trip_per_limit_with_the_same_headers(assistant, tmp_path, own_redis):
+    limits = {"RATELIMIT_DEFAULT": "3 per minute;100 per hour"}
+    in_memory = _limited_app(assistant, tmp_path / "memory", **limits).test_client()
+    in_redis = _limited_app(assistant, tmp_path / "redis", RATELIMIT_STORAGE_URI=own_redis.url, **limits).test_client()
+    commands = redis.Redis.from_url(own_redis.url)
+    body = {"question": "Hvem kan søke?"}
+    in_redis.post("/api/ask", json=body, environ_base={"REMOTE_ADDR": "10.0.0.9"})  # loads the script
+    before = commands.info("commandstats")
+    for expected in (2, 1, 0):
+        shown = [client.post("/api/ask", json=body) for client in (in_memory, in_redis)]
+        assert [r.status_code for r in shown] == [200, 200]
+        assert [r.headers["X-RateLimit-Limit"] for r in shown] == ["3", "3"]
+        assert [r.headers["X-RateLimit-Remaining"] for r in shown] == [str(expected)] * 2
+        assert all(0 < int(r.headers["X-RateLimit-Reset"]) - time.time() <= 61 for r in shown)
+    counted = {name: stats["calls"] - before.get(name, {"calls": 0})["calls"]
+               for name, stats in commands.info("commandstats").items()}
+    # Two limits, three questions: one script call each; the only TTLs are the scripts' own (Redis counts them too).
+    assert counted.get("cmdstat_evalsha") == counted.get("cmdstat_ttl") == 6
+    assert not counted.get("cmdstat_get")
+    refused = [client.post("/api/ask", json=body) for client in (in_memory, in_redis)]
+    assert [r.status_code for r in refused] == [429, 429]
+    assert all(0 < int(r.headers["Retry-After"]) <= 60 for r in refused)
+    commands.close()
 
 
 # -- CORS ------------------------------------------------------------------------------------------------
