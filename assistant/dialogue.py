@@ -180,12 +180,14 @@ class Assistant:
         if choice is None and (not question or not question.strip()):
             raise ValueError("empty question")
         # A new conversation has nothing stored yet: no store round trip for it.
-        state = (self.sessions.get(session) if session is not None else None) or SessionState()
+        stored = self.sessions.get(session) if session is not None else None
+        state = replace(stored) if stored is not None else SessionState()
         session = session or new_session_id()
         reply = pinned._respond(question or "", lang, state, choice)
         if reply.intent != "english":
             state.last_lang = reply.lang
-        self.sessions.put(session, state)
+        if state != stored:  # an unchanged state stays as it is: reading it restarted its inactivity clock
+            self.sessions.put(session, state)
         return replace(reply, session=session)
 
     def _respond(self, question: str, lang: str | None, state: SessionState, choice: str | None) -> Reply:

@@ -3,7 +3,9 @@
 A session holds no personal data: only the entry the conversation is about, the målform the
 visitor asked for, the målform of the last reply, and how many fallbacks came in a row. The
 store is in memory by default (one process) and Redis when several workers or hosts share
-sessions. State expires after ``ttl`` seconds of inactivity.
+sessions. State expires after ``ttl`` seconds of inactivity: reading it and writing it both restart
+the clock, so a conversation whose state a message leaves unchanged is not written back
+(:meth:`assistant.dialogue.Assistant.ask`; in Redis one round trip for such a message instead of two).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class SessionStore(Protocol):
     """Where session state lives between turns."""
 
     def get(self, session: str) -> SessionState | None:
-        """The state of ``session``, or None when it is unknown or expired."""
+        """The state of ``session`` (restarting its inactivity clock), or None when it is unknown or expired."""
 
     def put(self, session: str, state: SessionState) -> None:
         """Save ``state`` and restart the inactivity clock."""
@@ -64,14 +66,17 @@ class MemorySessionStore:
         self._lock = threading.Lock()
 
     def get(self, session: str) -> SessionState | None:
-        """The state of ``session``, or None when it is unknown or expired."""
+        """The state of ``session`` (restarting its inactivity clock), or None when it is unknown or expired."""
         with self._lock:
             item = self._data.get(session)
             if item is None:
                 return None
-            if self.clock() - item[0] > self.ttl:
+            now = self.clock()
+            if now - item[0] > self.ttl:
                 del self._data[session]
                 return None
+            self._data[session] = (now, item[1])
+            self._data.move_to_end(session)
             return SessionState(**asdict(item[1]))
 
     def put(self, session: str, state: SessionState) -> None:
@@ -103,9 +108,11 @@ class RedisSessionStore:
             log.warning("Øktlageret (Redis) er utilgjengelig: %s", type(exc).__name__)
 
     def get(self, session: str) -> SessionState | None:
-        """The state of ``session``, or None when it is unknown, expired or Redis is unreachable."""
+        """The state of ``session`` (restarting its inactivity clock), or None when it is unknown, expired or Redis
+        is unreachable. One round trip: ``GET`` and ``EXPIRE`` in a pipeline (``GETEX`` needs Redis 6.2)."""
+        key = self.prefix + session
         try:
-            raw = self.client.get(self.prefix + session)
+            raw, _ = self.client.pipeline(transaction=False).get(key).expire(key, self.ttl).execute()
         except (redis.RedisError, OSError) as exc:
             self._unavailable(exc)
             return None

@@ -138,3 +138,33 @@ def test_a_new_conversation_costs_the_store_no_read(index):
     assert Counting.reads == 0
     assert assistant.ask("og kan det forlenges?", session=first.session).id == "forlengelse"
     assert Counting.reads == 1
+
+
+def test_an_unchanged_conversation_is_not_written_back(index):
+    """Reading a state restarts its clock, so only a message that changes it costs the store a write."""
+    writes = []
+
+    class Counting(MemorySessionStore):
+        def put(self, session, state):
+            writes.append(SessionState(**vars(state)))
+            super().put(session, state)
+
+    clock = Clock()
+    assistant = Assistant(index, Counting(ttl=60, clock=clock))
+    first = assistant.ask("Hvor lenge kan et forsøk vare?")
+    assert writes == [SessionState(topic="varighet", last_lang="nb")]
+    for _ in range(3):  # the same question again: the same state, read (and kept alive) but not written
+        clock.now += 50
+        assert assistant.ask("Hvor lenge kan et forsøk vare?", session=first.session).id == "varighet"
+    assert len(writes) == 1
+    assert assistant.ask("og kan det forlenges?", session=first.session).id == "forlengelse"
+    assert writes[1:] == [SessionState(topic="forlengelse", last_lang="nb")]
+
+
+def test_redis_store_read_restarts_the_inactivity_clock(redis_url):
+    store = RedisSessionStore(redis_url, ttl=100)
+    store.put("testsess02", SessionState(topic="varighet"))
+    store.client.expire(store.prefix + "testsess02", 5)
+    assert store.get("testsess02") == SessionState(topic="varighet")
+    assert store.client.ttl(store.prefix + "testsess02") > 90
+    store.client.delete(store.prefix + "testsess02")
