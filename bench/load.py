@@ -3,6 +3,7 @@
     python bench/load.py                                 50 clients, 20 s per phase, 2 workers x 4 threads
     python bench/load.py --clients 20 --duration 10 --workers 4 --threads 2
     python bench/load.py --redis ''                      sessions and rate limits in each worker's memory
+    python bench/load.py --rounds 3                      the two phases taken in turns, three times each
 
 Starts ``python serve.py --workers N --threads T`` on a free 127.0.0.1 port with its question log in a fresh
 PostgreSQL database (created here, dropped afterwards) and sessions and rate-limit counters in Redis. Then, for
@@ -11,6 +12,9 @@ the same number of clients and the same time each, it runs two phases:
 1. ``GET /api/ping``: a trivial Flask endpoint on the same server, the baseline;
 2. ``POST /api/ask``: a mix of in-scope questions from the development set (60 %), out-of-scope ones (20 %)
    and follow-ups in the client's conversation (20 %, with its session id).
+
+With ``--rounds N`` each phase is split into N parts of ``--duration``/N seconds taken in turns (ping, ask, ping,
+ask, ...) and added up, so that other jobs on a shared machine weigh on both phases alike.
 
 It prints requests per second, p50/p95/p99 latency and errors for both, their ratio, the start-up time
 (process start until ``/api/health`` answers; the index is built before), the memory of every gunicorn
@@ -90,6 +94,16 @@ class Phase:
     def cpu_ms(self, seconds: float) -> float:
         """CPU milliseconds per answered request."""
         return 1000 * seconds / self.answered if self.answered else float("nan")
+
+    def add(self, other: Phase) -> None:
+        """Add the figures of ``other``, another part of the same phase."""
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.reply_ids += other.reply_ids
+        self.server_cpu += other.server_cpu
+        self.client_cpu += other.client_cpu
+        for error, count in other.errors.items():
+            self.errors[error] = self.errors.get(error, 0) + count
 
 
 class Client:
@@ -305,11 +319,11 @@ def client_cpu_seconds() -> float:
 
 
 def measured_phase(master: int, name: str, clients: list[Client], call: Callable[[Client], tuple[int, str | None]],
-                   args: argparse.Namespace) -> Phase:
+                   seconds: float, args: argparse.Namespace) -> Phase:
     """:func:`run_phase`, with the CPU time the server processes and the clients used during it."""
     pids = server_pids(master)
     server_before, client_before = cpu_seconds(pids), client_cpu_seconds()
-    phase = run_phase(name, clients, call, args.duration, args.max_requests)
+    phase = run_phase(name, clients, call, seconds, args.max_requests)
     phase.server_cpu = cpu_seconds(pids) - server_before
     phase.client_cpu = client_cpu_seconds() - client_before
     return phase
@@ -349,8 +363,9 @@ def print_report(args: argparse.Namespace, server: Server, phases: list[Phase],
                  log_check: list[tuple[str, object]]) -> None:
     """Print the figures as tables."""
     cpus = os.cpu_count()
+    turns = f" in {args.rounds} turns" if args.rounds > 1 else ""
     print(f"\nserve.py --workers {args.workers} --threads {args.threads}; {args.clients} clients, "
-          f"{args.duration:g} s per phase; {cpus} CPU cores shared by server and clients; "
+          f"{args.duration:g} s per phase{turns}; {cpus} CPU cores shared by server and clients; "
           f"Redis: {args.redis or 'off'}")
     print(f"start-up (process start until /api/health answers, index built): {server.startup:.2f} s\n")
     print(f"| {'endpoint':<15} | {'answered':>8} | {'errors':>6} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} "
@@ -389,7 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (threads)")
     parser.add_argument("--duration", type=float, default=20.0, help=f"seconds per phase (at most {MAX_DURATION:g})")
-    parser.add_argument("--max-requests", type=int, default=200_000, help="requests per phase at most")
+    parser.add_argument("--max-requests", type=int, default=200_000,
+                        help="requests per phase (per turn with --rounds) at most")
+    parser.add_argument("--rounds", type=int, default=1, help="take the two phases in turns, this many times each")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
@@ -398,8 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="Redis URL; '' for none")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    if not 0 < args.duration <= MAX_DURATION or not 0 < args.clients <= 500 or args.max_requests < 1:
-        parser.error(f"--duration must be in (0, {MAX_DURATION:g}], --clients in 1..500, --max-requests >= 1")
+    if (not 0 < args.duration <= MAX_DURATION or not 0 < args.clients <= 500 or args.max_requests < 1
+            or not 0 < args.rounds <= 20):
+        parser.error(f"--duration must be in (0, {MAX_DURATION:g}], --clients in 1..500, --max-requests >= 1, "
+                     "--rounds in 1..20")
     for url in filter(None, (args.postgres, args.redis)):
         if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
             parser.error(f"loopback only: {url}")
@@ -414,8 +433,11 @@ def main(argv: list[str] | None = None) -> int:
             # Warm-up (not timed, but logged): a worker's first question connects to the database and Redis.
             warm_up = [client.ask() for client in clients[:10]]
             mem_before = process_memory(server.process.pid)
-            phases = [measured_phase(server.process.pid, "GET /api/ping", clients, Client.ping, args),
-                      measured_phase(server.process.pid, "POST /api/ask", clients, Client.ask, args)]
+            phases = [Phase("GET /api/ping"), Phase("POST /api/ask")]
+            for _ in range(args.rounds):
+                for phase, call in zip(phases, (Client.ping, Client.ask), strict=True):
+                    phase.add(measured_phase(server.process.pid, phase.name, clients, call,
+                                             args.duration / args.rounds, args))
             mem = process_memory(server.process.pid)
             for client in clients:
                 client.close()
