@@ -381,4 +381,5 @@ name_word = st.from_regex(r"[A-ZÆØÅ][a-zæøå]{2,9}", fullmatch=True).filter
 def test_a_capitalised_name_after_an_introduction_or_signature_never_survives(words, template):
     name = " ".join(words)
     masked = mask(template.format(name))
-    assert all(word not in masked for word in words), masked
+    # As a word: a short name may be part of the template's own words ("Hil" in "Hilsen").
+    assert not any(re.search(rf"\b{word}\b", masked) for word in words), masked
