@@ -478,7 +478,8 @@ class Vocabulary:
     def unknown_share(self, text: str | Query) -> float:
         """The share of the question's content terms that the knowledge base does not know."""
         terms = content_terms(self.pipeline, text)
-        return sum(not self.known(t) for t in terms) / len(terms) if terms else 0.0
+        known = {t: self.known(t) for t in set(terms)}  # each distinct term looked up once: a fuzzy scan each
+        return sum(not known[t] for t in terms) / len(terms) if terms else 0.0
 
 
 def key_terms(kb: KnowledgeBase, pipeline: TextPipeline, k: int = 3) -> dict[str, list[str]]:
