@@ -71,7 +71,7 @@ class AnswerabilityModel:
         self.word_ = TfidfVectorizer(tokenizer=self.pipeline.terms, lowercase=False, token_pattern=None,
                                      sublinear_tf=True)
         self.char_ = CharTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, lowercase=False,
-                                     preprocessor=partial(_canonical, self.pipeline))
+                                         preprocessor=partial(_canonical, self.pipeline))
         features = sp.hstack([self.word_.fit_transform(texts), self.char_.fit_transform(texts)], format="csr")
         self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000).fit(features, labels)
         return self

@@ -64,7 +64,7 @@ class MalformClassifier:
         """Train the n-gram fallback on labelled texts (the FAQ's phrasings and answers)."""
         self.model_: Pipeline = make_pipeline(
             CharTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
-                            preprocessor=normalize),
+                                preprocessor=normalize),
             LogisticRegression(max_iter=2000, C=4.0),
         )
         self.model_.fit(texts, langs)

@@ -132,7 +132,7 @@ def word_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (1, 2
 def char_vectorizer(pipeline: TextPipeline, ngram_range: tuple[int, int] = (2, 5)) -> TfidfVectorizer:
     """TF-IDF over character n-grams of the content words: robust to typos and missing æøå."""
     return CharTfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True,
-                           preprocessor=partial(content_text, pipeline), lowercase=False)
+                               preprocessor=partial(content_text, pipeline), lowercase=False)
 
 
 class WordTfidfRetriever(_KeyedRetriever):

@@ -116,7 +116,7 @@ _CHAR_NGRAMS, _WORD_NGRAMS = (2, 4), (1, 2)
 def _model() -> Pipeline:
     features = FeatureUnion([
         ("chars", CharTfidfVectorizer(analyzer="char_wb", ngram_range=_CHAR_NGRAMS, sublinear_tf=True,
-                                  preprocessor=_canonical)),
+                                      preprocessor=_canonical)),
         ("words", TfidfVectorizer(analyzer="word", ngram_range=_WORD_NGRAMS, sublinear_tf=True,
                                   preprocessor=_canonical, token_pattern=_WORD)),
     ])
