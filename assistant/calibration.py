@@ -23,6 +23,11 @@ from sklearn.linear_model import LogisticRegression
 from .retrieval import FEATURES, Candidate
 
 
+def answers(entry_id: str, expect: str | None, also: tuple[str, ...]) -> bool:
+    """Whether ``entry_id`` answers a question labelled ``expect`` (None: out of scope), or with ``also`` as well."""
+    return expect is not None and (entry_id == expect or entry_id in also)
+
+
 @dataclass(frozen=True)
 class Example:
     """One labelled question: its unranked candidates, the expected entry id (None: out of scope), the
@@ -35,7 +40,7 @@ class Example:
 
     def is_right(self, entry_id: str) -> bool:
         """Whether answering with ``entry_id`` answers this question."""
-        return self.expect is not None and (entry_id == self.expect or entry_id in self.also)
+        return answers(entry_id, self.expect, self.also)
 
 
 @dataclass
@@ -154,7 +159,6 @@ def choose_hedge_threshold(confidences: list[float], correct: list[bool], out_of
     over = np.flatnonzero((wrong / n_in > max_wrong_rate) | (oos / n_oos > max_oos_rate))
     kept = len(thresholds) if not len(over) else int(over[0])  # the thresholds from the top down to the first over
     return float(thresholds[kept - 1]) if kept else 1.0
-
 
 
 def choose_passage_threshold(examples: list[Example], answerable: float = 0.5) -> float:

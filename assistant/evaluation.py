@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .calibration import Calibration, Example, fit_calibration
+from .calibration import Calibration, Example, answers, fit_calibration
 from .knowledge import LANGS, Problem, ValidationError, load_yaml
 from .retrieval import Candidate
 
@@ -42,7 +42,7 @@ class DevQuestion:
 
     def accepts(self, entry_id: str) -> bool:
         """Whether ``entry_id`` answers this question."""
-        return self.expect is not None and (entry_id == self.expect or entry_id in self.also)
+        return answers(entry_id, self.expect, self.also)
 
     def example(self, candidates: list[Candidate], passage: float = 0.0) -> Example:
         """This question's labels with its retrieval ``candidates`` and best ``passage`` score, to calibrate on."""
