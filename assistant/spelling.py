@@ -91,10 +91,6 @@ class SpellingCorrector:
         """The words of ``text`` folded, corrected, then spelling-mapped."""
         return apply_spelling([self.correct_token(t) for t in _surface(text)])
 
-    def corrections(self, text: str) -> dict[str, str]:
-        """The words of ``text`` that :meth:`correct` would change, with their corrections."""
-        return {t: c for t in _surface(text) if (c := self.correct_token(t)) != t}
-
     def known_words(self, text: str) -> int:
         """How many words of ``text`` (corrected, two or more letters, stop words aside) the index knows.
 
