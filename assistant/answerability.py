@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from .text import TextPipeline, _data_lines
+from .text import TextPipeline, data_lines
 from .vectors import CharTfidfVectorizer
 
 _KEYBOARD_ROWS = ("qwertyuiopå", "asdfghjkløæ", "zxcvbnm")
@@ -30,7 +30,7 @@ _KEYBOARD_ROWS = ("qwertyuiopå", "asdfghjkløæ", "zxcvbnm")
 
 def out_of_scope_questions() -> list[str]:
     """The out-of-scope questions kept in ``assistant/data/out_of_scope.txt``."""
-    return _data_lines("out_of_scope.txt")
+    return data_lines("out_of_scope.txt")
 
 
 def junk_examples(n: int = 120, seed: int = 7) -> list[str]:

@@ -5,8 +5,12 @@ word-level feature its best term. :class:`SpellingCorrector` is fitted on the wo
 uses, as written (folded) and as the spelling map turns them (Nynorsk and dialect forms are words too:
 "kvifor", "korleis"), and replaces a question word it does not know by the known word within a small
 edit distance, when that word is frequent enough and unambiguous; the spelling map runs after the
-correction. It only corrects: a word with no close known word ("barnehageplass") is left as it is, so
-that an out-of-scope question keeps the unknown word that tells it apart.
+correction. Before that, a place name the index does not know stands in for what it names (:mod:`assistant.places`).
+A word that is itself a common Norwegian word is no typo and is left as it is, however close a known
+word lies ("vedtok" is not "vedtak", "fylker" not "fylket", "vann" not "vinn"): the common words are wordfreq's
+list of Bokmål words used at least once per million words (about 26,000, from subtitles, Wikipedia, news and
+the web; installed with the package, nothing is downloaded). It only corrects: a word with no close known word
+("barnehageplass") is left as it is, so that an out-of-scope question keeps the unknown word that tells it apart.
 """
 
 from __future__ import annotations
@@ -17,11 +21,22 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from .places import PlaceNames
 from .text import apply_spelling, fold_ascii, normalize, spelling_map, stem, stopwords, tokenize
 
 
 def _surface(text: str) -> list[str]:
     return tokenize(fold_ascii(normalize(text)))
+
+
+def common_words() -> frozenset[str]:
+    """The words of wordfreq's small Bokmål list (used at least once per million words), folded as questions are.
+
+    Only fitting reads the list (the fitted corrector keeps the set), so wordfreq is imported here, not by a server.
+    """
+    from wordfreq import iter_wordlist
+
+    return frozenset(w for word in iter_wordlist("nb", wordlist="small") for w in _surface(word) if w.isalpha())
 
 
 @dataclass
@@ -59,11 +74,19 @@ class SpellingCorrector:
         self.words_ = sorted(w for w, n in counts.items() if w.isalpha() and len(w) >= self.min_length - 1
                              and (n >= self.min_count or len(w) > self.long_word))
         self.cache_: dict[str, str] = {}
+        self.places_ = PlaceNames()
+        self.stems_ = frozenset(stem(w) for w in counts)
+        self.common_ = common_words()
         return self
 
+    def knows(self, token: str) -> bool:
+        """Whether the knowledge base uses ``token`` (a folded word) or another form of its stem ("namdalen")."""
+        return token in self.counts_ or stem(token) in self.stems_
+
     def correct_token(self, token: str) -> str:
-        """``token`` itself when known, too short or not a word; else its unambiguous close known word."""
-        if token in self.counts_ or len(token) < self.min_length or not token.isalpha():
+        """``token`` itself when known, a common word, too short or not a word; else its unambiguous close known
+        word."""
+        if token in self.counts_ or token in self.common_ or len(token) < self.min_length or not token.isalpha():
             return token
         if token not in self.cache_:
             self.cache_[token] = self._closest(token)
@@ -88,8 +111,10 @@ class SpellingCorrector:
         return " ".join(self.canonical_tokens(text))
 
     def canonical_tokens(self, text: str) -> list[str]:
-        """The words of ``text`` folded, corrected, then spelling-mapped."""
-        return apply_spelling([self.correct_token(t) for t in _surface(text)])
+        """The words of ``text`` folded, place names the index does not know replaced (:mod:`assistant.places`),
+        corrected, then spelling-mapped."""
+        tokens = self.places_.replace(text, _surface(text), self.knows)
+        return apply_spelling([self.correct_token(t) for t in tokens])
 
     def known_words(self, text: str) -> int:
         """How many words of ``text`` (corrected, two or more letters, stop words aside) the index knows.

@@ -54,7 +54,8 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
+    """The lines of ``assistant/data/<name>`` that hold something (blank lines and ``#`` comments left out)."""
     raw = resources.files("assistant").joinpath("data", name).read_text(encoding="utf-8")
     return [line for line in raw.splitlines() if line.strip() and not line.startswith("#")]
 
@@ -62,7 +63,7 @@ def _data_lines(name: str) -> list[str]:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """The Bokmål + Nynorsk stop words kept in ``assistant/data/stopwords.txt``, ASCII-folded."""
-    return frozenset(fold_ascii(normalize(line)) for line in _data_lines("stopwords.txt"))
+    return frozenset(fold_ascii(normalize(line)) for line in data_lines("stopwords.txt"))
 
 
 def _folded(text: str) -> str:
@@ -82,7 +83,7 @@ def spelling_map() -> dict[tuple[str, ...], tuple[str, ...]]:
     """
     mapping: dict[tuple[str, ...], tuple[str, ...]] = {}
     for name in SPELLING_TABLES:
-        for line in _data_lines(name):
+        for line in data_lines(name):
             source, target = line.split("\t")
             key = tuple(tokenize(_folded(source)))
             if not source.endswith("*") and key not in mapping:
@@ -93,7 +94,7 @@ def spelling_map() -> dict[tuple[str, ...], tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def prefix_map() -> tuple[tuple[str, str], ...]:
     """Nynorsk first parts of compounds -> Bokmål (``skule*`` -> ``skole``), ASCII-folded."""
-    pairs = [line.split("\t") for line in _data_lines("spelling.tsv")]
+    pairs = [line.split("\t") for line in data_lines("spelling.tsv")]
     return tuple((_folded(s[:-1]), _folded(t)) for s, t in pairs if s.endswith("*"))
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.spelling import SpellingCorrector
+from assistant.spelling import SpellingCorrector, common_words
 
 TEXTS = ["Hva er forsøksordningen?", "Hvem kan søke om forsøk?", "Når er søknadsfristen?",
          "Forsøksloven gjelder for kommuner og fylkeskommuner.", "Kan forsøket forlenges?", "satt", "statt"]
@@ -56,3 +56,15 @@ def test_dialect_and_chat_forms_map_to_the_bokmal_question_words(speller):
                                              ("forsoksloven?", 1), ("når e sokandsfristen", 1)])
 def test_known_words_counts_the_words_the_index_knows(speller, text, known):
     assert (speller.known_words(text) > 0) == bool(known)
+
+
+def test_a_common_word_is_no_typo_of_a_known_word():
+    speller = SpellingCorrector(min_count=1).fit(["Hva er vedtaket?", "fylket", "vinn"])
+    assert speller.correct("vedtok fylker vann") == "vedtok fylker vann"  # real words, each one edit from a known one
+    assert speller.correct("vedtaekt fyllket") == "vedtaket fylket"  # typos are still corrected
+
+
+def test_the_common_words_are_bokmal_words_folded_as_questions_are():
+    words = common_words()
+    assert {"vedtok", "fylker", "barnehage", "soknad"} <= words  # "søknad" folded
+    assert not {"forsoksordnigen", "kviflr", "vedtaekt"} & words
