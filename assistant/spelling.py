@@ -50,7 +50,7 @@ class SpellingCorrector:
     "satt"). ``dominance``:
     when several known words lie at the same distance, the most frequent is taken when they share a
     stem ("kommune", "kommunene") or it is this many times as frequent as the next; otherwise the
-    word is left alone.
+    word is left alone. Before correction an unknown compound is split into known parts (:meth:`split_compound`).
     """
 
     min_length: int = 4
@@ -58,6 +58,8 @@ class SpellingCorrector:
     long_word: int = 8
     min_count: int = 3
     dominance: float = 3.0
+    compound_length: int = 8
+    compound_part: int = 4
 
     def fit(self, texts: list[str]) -> SpellingCorrector:
         """Learn the known words (and how often each occurs) from ``texts``, as written and as mapped."""
@@ -110,11 +112,31 @@ class SpellingCorrector:
         """``text`` as canonical tokens (spelling-mapped after correction), joined by spaces."""
         return " ".join(self.canonical_tokens(text))
 
+    def split_compound(self, token: str) -> list[str]:
+        """An unknown compound as its two known parts ("kommunestyrerepresentant" -> "kommunestyre", "representant";
+        "rekrutteringsproblemer" -> "rekruttering", "problemer": a linking s or e dropped), else ``[token]``.
+
+        Norwegian writes compounds as one word, and a visitor makes new ones the index has never seen; its parts
+        tell what the question is about. Only a word of ``compound_length`` letters or more that neither the
+        index nor the common words know is split, each part ``compound_part`` letters or more and known to the
+        index; the longest known last part wins.
+        """
+        if len(token) < self.compound_length or not token.isalpha() or self.knows(token) or token in self.common_:
+            return [token]
+        part = self.compound_part
+        for i in range(part, len(token) - part + 1):
+            head, tail = token[:i], token[i:]
+            if self.knows(tail):
+                for first in (head, head[:-1] if head[-1] in "se" else ""):
+                    if len(first) >= part and self.knows(first):
+                        return [first, tail]
+        return [token]
+
     def canonical_tokens(self, text: str) -> list[str]:
         """The words of ``text`` folded, place names the index does not know replaced (:mod:`assistant.places`),
-        corrected, then spelling-mapped."""
+        unknown compounds split, corrected, then spelling-mapped."""
         tokens = self.places_.replace(text, _surface(text), self.knows)
-        return apply_spelling([self.correct_token(t) for t in tokens])
+        return apply_spelling([self.correct_token(t) for token in tokens for t in self.split_compound(token)])
 
     def known_words(self, text: str) -> int:
         """How many words of ``text`` (corrected, two or more letters, stop words aside) the index knows.

@@ -68,3 +68,17 @@ def test_the_common_words_are_bokmal_words_folded_as_questions_are():
     words = common_words()
     assert {"vedtok", "fylker", "barnehage", "soknad"} <= words  # "søknad" folded
     assert not {"forsoksordnigen", "kviflr", "vedtaekt"} & words
+
+
+def test_an_unknown_compound_is_split_into_its_known_parts():
+    speller = SpellingCorrector(min_count=1).fit(["kommunestyret og en representant", "rekruttering", "problemer"])
+    assert speller.correct("kommunestyrerepresentant") == "kommunestyre representant"
+    assert speller.correct("rekrutteringsproblemer") == "rekruttering problemer"  # the linking s dropped
+
+
+def test_known_common_short_or_unknown_part_words_are_not_split():
+    speller = SpellingCorrector(min_count=1).fit(["representant", "problemer", "barne", "hagen", "barnehagen"])
+    assert speller.split_compound("barnehagen") == ["barnehagen"]  # known as it is
+    assert speller.split_compound("kommunevalg") == ["kommunevalg"]  # a common word
+    assert speller.split_compound("xyzzyrepresentant") == ["xyzzyrepresentant"]  # the first part is unknown
+    assert speller.split_compound("barnerep") == ["barnerep"]  # a part shorter than four letters
