@@ -51,6 +51,8 @@ class SpellingCorrector:
     when several known words lie at the same distance, the most frequent is taken when they share a
     stem ("kommune", "kommunene") or it is this many times as frequent as the next; otherwise the
     word is left alone. Before correction an unknown compound is split into known parts (:meth:`split_compound`).
+    Corrections are remembered for up to ``cache_size`` words, then forgotten all at once, so that a server's
+    memory does not grow with every new word visitors type.
     """
 
     min_length: int = 4
@@ -60,6 +62,7 @@ class SpellingCorrector:
     dominance: float = 3.0
     compound_length: int = 8
     compound_part: int = 4
+    cache_size: int = 20_000
 
     def fit(self, texts: list[str]) -> SpellingCorrector:
         """Learn the known words (and how often each occurs) from ``texts``, as written and as mapped."""
@@ -91,6 +94,8 @@ class SpellingCorrector:
         if token in self.counts_ or token in self.common_ or len(token) < self.min_length or not token.isalpha():
             return token
         if token not in self.cache_:
+            if len(self.cache_) >= self.cache_size:  # every visitor's unknown words: kept within bounds
+                self.cache_.clear()
             self.cache_[token] = self._closest(token)
         return self.cache_[token]
 

@@ -82,3 +82,12 @@ def test_known_common_short_or_unknown_part_words_are_not_split():
     assert speller.split_compound("kommunevalg") == ["kommunevalg"]  # a common word
     assert speller.split_compound("xyzzyrepresentant") == ["xyzzyrepresentant"]  # the first part is unknown
     assert speller.split_compound("barnerep") == ["barnerep"]  # a part shorter than four letters
+
+
+def test_the_remembered_corrections_stay_within_their_bound():
+    speller = SpellingCorrector(min_count=1, cache_size=50).fit(TEXTS)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for i in range(500):
+        speller.correct(f"ukjent{letters[i // 26 % 26]}{letters[i % 26]}ord")  # 500 different unknown words
+    assert 0 < len(speller.cache_) <= 50
+    assert speller.correct("forsøksordnigen") == "forsoksordningen"  # still corrects after forgetting
