@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .text import data_lines, fold_ascii, normalize, tokenize
+from .text import data_lines, folded_tokens, tokenize
 
 PLACES_FILE = "places.tsv"
 KINDS = ("kommune", "fylke", "region")
@@ -38,10 +38,6 @@ class Place:
     word: bool = False
 
 
-def _fold(text: str) -> tuple[str, ...]:
-    return tuple(tokenize(fold_ascii(normalize(text))))
-
-
 @lru_cache(maxsize=1)
 def load_places() -> dict[tuple[str, ...], Place]:
     """Every place of :data:`PLACES_FILE` by its folded tokens; raise ValueError on a malformed line."""
@@ -50,7 +46,7 @@ def load_places() -> dict[tuple[str, ...], Place]:
         fields = line.split("\t")
         if len(fields) != 3 or fields[1] not in KINDS or fields[2] not in ("ord", "-"):
             raise ValueError(f"{PLACES_FILE}: malformed line {line!r}")
-        tokens = _fold(fields[0])
+        tokens = tuple(folded_tokens(fields[0]))
         if tokens:
             places.setdefault(tokens, Place(tokens, fields[1], fields[2] == "ord"))
     return places

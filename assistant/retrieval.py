@@ -652,8 +652,9 @@ class HybridRetriever:
         whether the question is about the scheme at all (``answerable``) and how many known words it
         has (``known_words``) are added to every candidate.
         """
-        known_words = float(self.speller_.known_words(text))
-        query = self._analysed(self.speller_.correct(text))
+        tokens = self.speller_.canonical_tokens(text)  # analysed once for both
+        known_words = float(self.speller_.known_words(tokens))
+        query = self._analysed(" ".join(tokens))
         answerable = 1.0 if frozenset(query.terms) in self.phrasing_keys_ else self.answerability_.probability(query)
         n = len(self.entry_ids_)
         vectors = self.vectors(query)

@@ -22,11 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .places import PlaceNames
-from .text import apply_spelling, fold_ascii, normalize, spelling_map, stem, stopwords, tokenize
-
-
-def _surface(text: str) -> list[str]:
-    return tokenize(fold_ascii(normalize(text)))
+from .text import apply_spelling, folded_tokens, spelling_map, stem, stopwords
 
 
 def common_words() -> frozenset[str]:
@@ -36,7 +32,7 @@ def common_words() -> frozenset[str]:
     """
     from wordfreq import iter_wordlist
 
-    return frozenset(w for word in iter_wordlist("nb", wordlist="small") for w in _surface(word) if w.isalpha())
+    return frozenset(w for word in iter_wordlist("nb", wordlist="small") for w in folded_tokens(word) if w.isalpha())
 
 
 @dataclass
@@ -68,7 +64,7 @@ class SpellingCorrector:
         """Learn the known words (and how often each occurs) from ``texts``, as written and as mapped."""
         counts: Counter[str] = Counter()
         for text in texts:
-            surface = _surface(text)
+            surface = folded_tokens(text)
             counts.update(surface)
             counts.update(t for t in apply_spelling(surface) if t not in surface)
         for key, value in spelling_map().items():
@@ -140,14 +136,13 @@ class SpellingCorrector:
     def canonical_tokens(self, text: str) -> list[str]:
         """The words of ``text`` folded, place names the index does not know replaced (:mod:`assistant.places`),
         unknown compounds split, corrected, then spelling-mapped."""
-        tokens = self.places_.replace(text, _surface(text), self.knows)
+        tokens = self.places_.replace(text, folded_tokens(text), self.knows)
         return apply_spelling([self.correct_token(t) for token in tokens for t in self.split_compound(token)])
 
-    def known_words(self, text: str) -> int:
-        """How many words of ``text`` (corrected, two or more letters, stop words aside) the index knows.
+    def known_words(self, tokens: list[str]) -> int:
+        """How many of a question's :meth:`canonical_tokens` (two or more letters, stop words aside) the index knows.
 
         A message with none ("1", "x", "asdfgh", "???") is junk and is never answered.
         """
         drop = stopwords()
-        return sum(len(t) >= 2 and t.isalpha() and t in self.counts_ and t not in drop
-                   for t in self.canonical_tokens(text))
+        return sum(len(t) >= 2 and t.isalpha() and t in self.counts_ and t not in drop for t in tokens)

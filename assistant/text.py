@@ -70,6 +70,12 @@ def _folded(text: str) -> str:
     return fold_ascii(normalize(text))
 
 
+def folded_tokens(text: str) -> list[str]:
+    """``text``'s words normalised, case-folded and ASCII-folded, as the spelling map and a question's analysis see
+    them (``"Søkje Bodø?"`` -> ``["sokje", "bodo"]``)."""
+    return tokenize(_folded(text))
+
+
 #: The spelling tables, read in order (a later table may not override an earlier key).
 SPELLING_TABLES = ("spelling.tsv", "dialect.tsv")
 
@@ -85,9 +91,9 @@ def spelling_map() -> dict[tuple[str, ...], tuple[str, ...]]:
     for name in SPELLING_TABLES:
         for line in data_lines(name):
             source, target = line.split("\t")
-            key = tuple(tokenize(_folded(source)))
+            key = tuple(folded_tokens(source))
             if not source.endswith("*") and key not in mapping:
-                mapping[key] = tuple(tokenize(_folded(target)))
+                mapping[key] = tuple(folded_tokens(target))
     return mapping
 
 
@@ -136,7 +142,7 @@ def stem(token: str) -> str:
 @lru_cache(maxsize=50_000)
 def _canonical_tokens(text: str) -> tuple[str, ...]:
     """:meth:`TextPipeline.canonical_tokens`, cached: building the index analyses each text for several models."""
-    return tuple(apply_spelling(tokenize(fold_ascii(normalize(text)))))
+    return tuple(apply_spelling(folded_tokens(text)))
 
 
 @dataclass(frozen=True)
